@@ -1,0 +1,54 @@
+// Extra servers for the browser tests, and how their addresses reach the test pages.
+//
+// web-test-runner.config.mjs adds every plugin in `plugins` below to Web Test Runner's dev
+// server. A plugin can:
+//   - start a server in `serverStart()` and stop it in `serverStop()` (both may be async);
+//   - hand values to the browser through the virtual module `/__env.js`, which a test imports:
+//       import { env } from '/__env.js';
+//     (its type is declared in test/browser/env.d.ts; keep the two in step).
+//
+// Later issues add a plugin here that starts the local OSS emulator (src/emulator) on
+// 127.0.0.1 with a free port in serverStart, puts its URL into `env`, and closes it in
+// serverStop. The test pages are served from localhost:8000, so such a server is cross-origin
+// and must answer CORS preflights. Sketch:
+//
+//   import { startEmulator } from '../../src/emulator/index.ts'; // whatever it exports
+//   let emulator;
+//   export const plugins = [
+//     {
+//       name: 'oss-emulator',
+//       async serverStart() {
+//         emulator = await startEmulator({ host: '127.0.0.1', port: 0 });
+//         env.ossEndpoint = `http://localhost:${emulator.port}`;
+//       },
+//       async serverStop() { await emulator?.close(); },
+//     },
+//     envPlugin(),
+//   ];
+//
+// To add a value: set a property on `env` (below) before the tests start, i.e. at module load
+// or in some plugin's serverStart() (all serverStart hooks finish before any test page loads),
+// and add the property's type to test/browser/env.d.ts. Values must be JSON-serialisable.
+
+/** Values served to the browser as `export const env = {...}` from `/__env.js`. */
+export const env = {};
+
+/** Serves `env` as the virtual module `/__env.js`. */
+export function envPlugin() {
+  return {
+    name: 'oss-upload-env',
+    serve(context) {
+      if (context.path === '/__env.js') {
+        return {
+          body: `export const env = ${JSON.stringify(env)};\n`,
+          type: 'js',
+          headers: { 'cache-control': 'no-store' },
+        };
+      }
+      return undefined;
+    },
+  };
+}
+
+/** @type {import('@web/test-runner').TestRunnerPlugin[]} */
+export const plugins = [envPlugin()];
