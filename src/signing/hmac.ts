@@ -3,7 +3,9 @@ import { utf8 } from './encoding.js';
 
 type Bytes = Uint8Array;
 
-function subtle(): SubtleCrypto {
+type Subtle = typeof globalThis.crypto.subtle;
+
+function subtle(): Subtle {
   const c = globalThis.crypto?.subtle;
   if (!c) throw new Error('WebCrypto (crypto.subtle) is not available: OSS signing needs a secure context (https or localhost)');
   return c;
@@ -14,8 +16,8 @@ function asBytes(data: string | Bytes): Bytes {
 }
 
 async function hmac(hash: 'SHA-1' | 'SHA-256', key: string | Bytes, data: string | Bytes): Promise<Bytes> {
-  const k = await subtle().importKey('raw', asBytes(key) as BufferSource, { name: 'HMAC', hash }, false, ['sign']);
-  return new Uint8Array(await subtle().sign('HMAC', k, asBytes(data) as BufferSource));
+  const k = await subtle().importKey('raw', asBytes(key) as Uint8Array<ArrayBuffer>, { name: 'HMAC', hash }, false, ['sign']);
+  return new Uint8Array(await subtle().sign('HMAC', k, asBytes(data) as Uint8Array<ArrayBuffer>));
 }
 
 export function hmacSha1(key: string | Bytes, data: string | Bytes): Promise<Bytes> {
@@ -27,5 +29,5 @@ export function hmacSha256(key: string | Bytes, data: string | Bytes): Promise<B
 }
 
 export async function sha256(data: string | Bytes): Promise<Bytes> {
-  return new Uint8Array(await subtle().digest('SHA-256', asBytes(data) as BufferSource));
+  return new Uint8Array(await subtle().digest('SHA-256', asBytes(data) as Uint8Array<ArrayBuffer>));
 }
