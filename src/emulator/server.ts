@@ -1,0 +1,658 @@
+// The emulator's HTTP front: addressing, CORS, request ids, fault injection, routing to the OSS
+// operations, and OSS-style error bodies. Storage, signatures, STS, PostObject and callbacks live
+// in their own modules.
+import { randomBytes } from 'node:crypto';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
+import { XMLParser } from 'fast-xml-parser';
+import { authenticate, type AuthContext } from './auth.js';
+import { errors, errorXml, OssError, xmlElements, xmlEscape } from './errors.js';
+import type { Faults } from './faults.js';
+import { validateFaults } from './faults.js';
+import { ObjectStore, MAX_PART_NUMBER, type PartMeta, type UploadMeta } from './store.js';
+import type { CredentialRecord, ObjectMeta, OssAction } from './types.js';
+import { isV1Subresource, type QueryPairs } from '../signing/index.js';
+
+export interface CallbackRunner {
+  parse(callbackB64: string, vars: Record<string, string> | string | undefined): unknown;
+  run(parsed: never, system: { bucket: string; object: string; etag: string; size: number; mimeType: string }):
+    Promise<{ status: 200; body: Buffer; contentType: string } | OssError>;
+  readonly publicKeyPem: string;
+}
+
+export interface PostObjectHandler {
+  (headers: IncomingHttpHeaders, body: Readable, ctx: {
+    bucket: string; region: string; store: ObjectStore; credentials: AuthContext['credentials'];
+    now: () => number; bucketUrl: string;
+    authorize: (record: CredentialRecord, action: 'oss:PutObject', bucket: string, key: string) => boolean;
+    callbacks?: CallbackRunner;
+  }): Promise<{ status: number; headers: Record<string, string>; body?: string | Buffer; error?: OssError }>;
+}
+
+export interface StsHandler {
+  handle(req: { method: string; headers: Record<string, string | string[] | undefined>; url: string }, body: Buffer):
+    Promise<{ status: number; body: unknown }>;
+}
+
+export interface RequestLogEntry {
+  time: string;
+  requestId: string;
+  method: string;
+  op: string;
+  bucket?: string;
+  key?: string;
+  partNumber?: number;
+  uploadId?: string;
+  accessKeyId?: string;
+  status: number;
+  code?: string;
+  fault?: 'error' | 'drop';
+}
+
+export interface ServerContext extends AuthContext {
+  store: ObjectStore;
+  faults: Faults;
+  sts: StsHandler;
+  postObject: PostObjectHandler;
+  callbacks?: CallbackRunner;
+  authorize: (record: CredentialRecord, action: OssAction, bucket: string, key: string) => boolean;
+  /** Allowed CORS origins; `*` allows any. */
+  corsOrigins: readonly string[];
+  /** Expose `ETag` to browsers (turn off to reproduce the common bucket misconfiguration). */
+  exposeEtag: boolean;
+  log: RequestLogEntry[];
+}
+
+const MAX_OBJECT_SIZE = 5 * 1024 ** 3;
+const MAX_LOG = 20000;
+const CORS_METHODS = 'GET, PUT, POST, DELETE, HEAD';
+
+/** Query parameters that are ordinary (not sub-resources) and that the emulator understands or ignores. */
+const HANDLED_SUBRESOURCES = new Set(['uploads', 'uploadId', 'partNumber', 'security-token', 'callback', 'callback-var',
+  'response-content-type', 'response-content-language', 'response-expires', 'response-cache-control',
+  'response-content-disposition', 'response-content-encoding', 'continuation-token', 'objectMeta']);
+
+const xmlParser = new XMLParser({ ignoreAttributes: true, parseTagValue: false, trimValues: true, isArray: (name) => name === 'Part' });
+
+export function newRequestId(): string {
+  return randomBytes(12).toString('hex').toUpperCase();
+}
+
+function parseQuery(raw: string): Array<[string, string]> {
+  if (!raw) return [];
+  return [...new URLSearchParams(raw)];
+}
+
+function first(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const v = headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function collectMeta(headers: IncomingHttpHeaders): { userMeta: Record<string, string>; headers: Record<string, string> } {
+  const userMeta: Record<string, string> = {};
+  const kept: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) {
+    if (v === undefined) continue;
+    const value = Array.isArray(v) ? v.join(',') : v;
+    if (k.startsWith('x-oss-meta-')) userMeta[k] = value;
+    else if (['cache-control', 'content-disposition', 'content-encoding', 'expires'].includes(k)) kept[k] = value;
+  }
+  return { userMeta, headers: kept };
+}
+
+function objectHeaders(meta: ObjectMeta): Record<string, string> {
+  return {
+    'Content-Type': meta.contentType,
+    ETag: meta.etag,
+    'Last-Modified': new Date(meta.lastModified).toUTCString(),
+    'x-oss-hash-crc64ecma': meta.crc64,
+    'x-oss-object-type': meta.parts ? 'Multipart' : 'Normal',
+    'x-oss-storage-class': 'Standard',
+    'Accept-Ranges': 'bytes',
+    ...Object.fromEntries(Object.entries(meta.headers).map(([k, v]) => [k, v])),
+    ...meta.userMeta,
+  };
+}
+
+async function readBody(body: Readable, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw errors.invalidArgument('The request body is too large.');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+async function drain(body: Readable): Promise<void> {
+  for await (const _ of body) { /* discard */ }
+}
+
+/** Identifies the operation from method, target and query. */
+export function operationOf(method: string, bucket: string | undefined, key: string | undefined, q: Map<string, string>, contentType: string): string {
+  if (!bucket) return method === 'GET' ? 'ListBuckets' : 'Unknown';
+  if (!key) {
+    if (method === 'GET' && q.has('uploads')) return 'ListMultipartUploads';
+    if (method === 'GET') return q.get('list-type') === '2' ? 'ListObjectsV2' : 'ListObjects';
+    if (method === 'POST' && /^multipart\/form-data/i.test(contentType)) return 'PostObject';
+    if (method === 'POST') return 'PostObject';
+    if (method === 'HEAD') return 'HeadBucket';
+    return 'Unknown';
+  }
+  switch (method) {
+    case 'PUT': return q.has('uploadId') || q.has('partNumber') ? 'UploadPart' : 'PutObject';
+    case 'GET': return q.has('uploadId') ? 'ListParts' : q.has('objectMeta') ? 'GetObjectMeta' : 'GetObject';
+    case 'HEAD': return q.has('objectMeta') ? 'GetObjectMeta' : 'HeadObject';
+    case 'DELETE': return q.has('uploadId') ? 'AbortMultipartUpload' : 'DeleteObject';
+    case 'POST': return q.has('uploads') ? 'InitiateMultipartUpload' : q.has('uploadId') ? 'CompleteMultipartUpload' : 'Unknown';
+    default: return 'Unknown';
+  }
+}
+
+const ACTIONS: Record<string, OssAction> = {
+  PutObject: 'oss:PutObject', UploadPart: 'oss:PutObject', InitiateMultipartUpload: 'oss:PutObject',
+  CompleteMultipartUpload: 'oss:PutObject', GetObject: 'oss:GetObject', HeadObject: 'oss:GetObject',
+  GetObjectMeta: 'oss:GetObject', DeleteObject: 'oss:DeleteObject', AbortMultipartUpload: 'oss:AbortMultipartUpload',
+  ListParts: 'oss:ListParts', ListObjects: 'oss:ListObjects', ListObjectsV2: 'oss:ListObjects',
+  ListMultipartUploads: 'oss:ListMultipartUploads', HeadBucket: 'oss:ListObjects', ListBuckets: 'oss:ListObjects',
+};
+
+class Reply {
+  status = 200;
+  headers: Record<string, string> = {};
+  body: string | Buffer | Readable | undefined;
+  constructor(status = 200, headers: Record<string, string> = {}, body?: string | Buffer | Readable) {
+    this.status = status;
+    this.headers = headers;
+    this.body = body;
+  }
+}
+
+const xml = (body: string) => '<?xml version="1.0" encoding="UTF-8"?>\n' + body;
+
+export class EmulatorServer {
+  constructor(readonly ctx: ServerContext) {}
+
+  /** The node:http request listener. */
+  readonly listener = (req: IncomingMessage, res: ServerResponse): void => {
+    this.#serve(req, res).catch((err: unknown) => {
+      // A last resort: the handler failed in a way it did not turn into an OSS error.
+      if (!res.headersSent) {
+        const e = errors.internalError(err instanceof Error ? err.message : String(err));
+        res.writeHead(500, { 'Content-Type': 'application/xml' }).end(errorXml(e, newRequestId(), req.headers.host ?? ''));
+      } else {
+        res.destroy();
+      }
+    });
+  };
+
+  #corsHeaders(origin: string | undefined): Record<string, string> | undefined {
+    if (!origin) return {};
+    const allowed = this.ctx.corsOrigins.some((o) => o === '*' || o === origin || (o.includes('*') && new RegExp(
+      '^' + o.split('*').map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$').test(origin)));
+    if (!allowed) return undefined;
+    const expose = ['x-oss-request-id', 'x-oss-hash-crc64ecma', 'x-oss-version-id', 'x-oss-object-type', 'x-oss-ec', 'x-oss-err',
+      'Content-Length', 'Content-Range', 'Last-Modified'];
+    if (this.ctx.exposeEtag) expose.unshift('ETag');
+    return {
+      'Access-Control-Allow-Origin': origin,
+      'Access-Control-Allow-Methods': CORS_METHODS,
+      'Access-Control-Expose-Headers': expose.join(', '),
+      'Access-Control-Allow-Credentials': 'true',
+      Vary: 'Origin',
+    };
+  }
+
+  async #serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const requestId = newRequestId();
+    const host = req.headers.host ?? '';
+    const method = (req.method ?? 'GET').toUpperCase();
+    const rawUrl = req.url ?? '/';
+    const qIndex = rawUrl.indexOf('?');
+    const rawPath = qIndex < 0 ? rawUrl : rawUrl.slice(0, qIndex);
+    const query = parseQuery(qIndex < 0 ? '' : rawUrl.slice(qIndex + 1));
+    const origin = first(req.headers, 'origin');
+    const isAdmin = rawPath === '/_sts' || rawPath.startsWith('/_emulator/');
+    let cors = this.#corsHeaders(origin);
+    if (isAdmin && origin) cors = { ...this.#corsHeaders(origin), 'Access-Control-Allow-Origin': origin, Vary: 'Origin' };
+    const common = { 'x-oss-request-id': requestId, Server: 'AliyunOSS', Date: new Date(this.ctx.now()).toUTCString() };
+    const entry: RequestLogEntry = { time: new Date().toISOString(), requestId, method, op: 'Unknown', status: 0 };
+
+    const send = (reply: Reply) => {
+      entry.status = reply.status;
+      const headers = { ...common, ...(cors ?? {}), ...reply.headers };
+      if (reply.body === undefined || method === 'HEAD') {
+        if (reply.body && typeof (reply.body as Readable).destroy === 'function') (reply.body as Readable).destroy();
+        res.writeHead(reply.status, headers).end();
+      } else if (typeof reply.body === 'string' || Buffer.isBuffer(reply.body)) {
+        const buf = typeof reply.body === 'string' ? Buffer.from(reply.body) : reply.body;
+        res.writeHead(reply.status, { ...headers, 'Content-Length': String(buf.length) }).end(buf);
+      } else {
+        res.writeHead(reply.status, headers);
+        reply.body.on('error', () => res.destroy()).pipe(res);
+      }
+    };
+    const sendError = (err: OssError) => {
+      entry.code = err.code;
+      const body = errorXml(err, requestId, host);
+      const headers: Record<string, string> = { 'Content-Type': 'application/xml', 'x-oss-ec': err.ec };
+      if (method === 'HEAD') headers['x-oss-err'] = Buffer.from(body).toString('base64');
+      send(new Reply(err.status, headers, body));
+    };
+    this.#record(entry);
+
+    try {
+      if (method === 'OPTIONS') return send(this.#preflight(req, origin, isAdmin));
+      if (isAdmin) return send(await this.#admin(method, rawPath, query, req));
+
+      let path: string;
+      try {
+        path = decodeURIComponent(rawPath);
+      } catch {
+        throw errors.invalidArgument('The URI is not valid.', 'uri', rawPath);
+      }
+      const hostname = host.replace(/:\d+$/, '');
+      let bucket: string | undefined;
+      let key: string | undefined;
+      if (hostname.endsWith('.localhost') && hostname !== 'localhost') {
+        bucket = hostname.slice(0, -'.localhost'.length);
+        key = path.slice(1);
+      } else {
+        const rest = path.slice(1);
+        const slash = rest.indexOf('/');
+        bucket = slash < 0 ? rest : rest.slice(0, slash);
+        key = slash < 0 ? '' : rest.slice(slash + 1);
+      }
+      bucket ||= undefined;
+      key ||= undefined;
+      const q = new Map(query);
+      const op = operationOf(method, bucket, key, q, first(req.headers, 'content-type') ?? '');
+      Object.assign(entry, { op, bucket, key });
+      if (q.has('partNumber')) entry.partNumber = Number(q.get('partNumber'));
+      if (q.has('uploadId')) entry.uploadId = q.get('uploadId');
+
+      await this.ctx.faults.delay();
+      const fault = this.ctx.faults.decide(op);
+      if (fault) {
+        entry.fault = fault;
+        if (fault === 'drop') {
+          entry.status = -1;
+          req.socket.destroy();
+          return;
+        }
+        await drain(req);
+        return sendError(errors.internalError());
+      }
+
+      for (const [name] of query) {
+        if (isV1Subresource(name) && !HANDLED_SUBRESOURCES.has(name) && !name.startsWith('x-oss-')) {
+          throw errors.notImplemented(`the "${name}" sub-resource`);
+        }
+      }
+      if (op === 'Unknown') throw errors.notImplemented(`${method} on this resource`);
+      if (bucket && !this.ctx.store.hasBucket(bucket)) {
+        await drain(req);
+        throw errors.noSuchBucket(bucket);
+      }
+      const body = this.ctx.faults.throttle();
+      req.pipe(body);
+      req.on('aborted', () => body.destroy(new Error('client disconnected')));
+      const bucketUrl = `http://${host}${hostname.endsWith('.localhost') && hostname !== 'localhost' ? '' : `/${bucket ?? ''}`}`;
+
+      if (op === 'PostObject') {
+        const result = await this.ctx.postObject(req.headers, body, {
+          bucket: bucket!, region: this.ctx.region, store: this.ctx.store, credentials: this.ctx.credentials,
+          now: this.ctx.now, bucketUrl, authorize: this.ctx.authorize, callbacks: this.ctx.callbacks,
+        });
+        if (result.error) {
+          entry.code = result.error.code;
+          const xmlBody = errorXml(result.error, requestId, host);
+          return send(new Reply(result.status, { ...result.headers, 'Content-Type': 'application/xml', 'x-oss-ec': result.error.ec }, xmlBody));
+        }
+        return send(new Reply(result.status, result.headers, result.body));
+      }
+
+      let record: CredentialRecord;
+      try {
+        record = await authenticate({ method, bucket, key, headers: req.headers, query }, this.ctx);
+      } catch (err) {
+        body.resume();
+        throw err;
+      }
+      entry.accessKeyId = record.accessKeyId;
+      const action = ACTIONS[op];
+      if (action && bucket && !this.ctx.authorize(record, action, bucket, key ?? '')) {
+        body.resume();
+        throw errors.accessDenied('You have no right to access this object because of the policy of your security token.', {
+          Action: action, Resource: `acs:oss:*:*:${bucket}/${key ?? ''}`,
+        });
+      }
+      return send(await this.#operation(op, bucket!, key, q, req.headers, body, bucketUrl));
+    } catch (err) {
+      if (err instanceof OssError) return sendError(err);
+      if ((err as NodeJS.ErrnoException)?.code === 'ERR_STREAM_PREMATURE_CLOSE' || req.destroyed) {
+        entry.status = -1;
+        res.destroy();
+        return;
+      }
+      throw err;
+    }
+  }
+
+  #record(entry: RequestLogEntry): void {
+    this.ctx.log.push(entry);
+    if (this.ctx.log.length > MAX_LOG) this.ctx.log.splice(0, this.ctx.log.length - MAX_LOG);
+  }
+
+  #preflight(req: IncomingMessage, origin: string | undefined, isAdmin: boolean): Reply {
+    const requested = (first(req.headers, 'access-control-request-method') ?? '').toUpperCase();
+    const requestedHeaders = first(req.headers, 'access-control-request-headers');
+    const cors = origin ? this.#corsHeaders(origin) : undefined;
+    if (!origin || !requested || (!cors && !isAdmin) || !CORS_METHODS.split(', ').includes(requested)) {
+      const err = new OssError(403, 'AccessForbidden', 'CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource\'s CORS spec.', {}, '0003-00000001');
+      return new Reply(403, { 'Content-Type': 'application/xml', 'x-oss-ec': err.ec }, errorXml(err, newRequestId(), req.headers.host ?? ''));
+    }
+    return new Reply(200, {
+      ...(cors ?? {}),
+      'Access-Control-Allow-Origin': origin,
+      ...(requestedHeaders ? { 'Access-Control-Allow-Headers': requestedHeaders } : {}),
+      'Access-Control-Max-Age': '600',
+    });
+  }
+
+  async #admin(method: string, path: string, query: QueryPairs, req: IncomingMessage): Promise<Reply> {
+    const json = (status: number, value: unknown) =>
+      new Reply(status, { 'Content-Type': 'application/json' }, JSON.stringify(value));
+    const q = new Map(query);
+    if (path === '/_sts') {
+      const body = await readBody(req, 64 * 1024);
+      const result = await this.ctx.sts.handle({ method, headers: req.headers, url: req.url ?? '/_sts' }, body);
+      return json(result.status, result.body);
+    }
+    const route = path.slice('/_emulator/'.length);
+    if (route === 'faults') {
+      if (method === 'GET') return json(200, this.ctx.faults.config);
+      if (method === 'PUT' || method === 'POST') {
+        try {
+          this.ctx.faults.set(validateFaults(JSON.parse((await readBody(req, 64 * 1024)).toString('utf8'))));
+        } catch (err) {
+          return json(400, { code: 'InvalidFaults', message: (err as Error).message });
+        }
+        return json(200, this.ctx.faults.config);
+      }
+      if (method === 'DELETE') {
+        this.ctx.faults.set({});
+        return json(200, {});
+      }
+    }
+    if (route === 'objects' && method === 'GET') {
+      const buckets = q.get('bucket') ? [q.get('bucket')!] : this.ctx.store.buckets();
+      const objects = buckets.filter((b) => this.ctx.store.hasBucket(b)).flatMap((b) =>
+        this.ctx.store.list(b, { prefix: q.get('prefix'), maxKeys: Infinity }).objects.map((o) => ({ bucket: b, ...o })));
+      return json(200, objects);
+    }
+    if (route === 'uploads' && method === 'GET') {
+      const uploads = await Promise.all(this.ctx.store.uploads(q.get('bucket')).map(async (u) => ({
+        ...u, parts: (await this.ctx.store.parts(u)).map(({ partNumber, size, etag }) => ({ partNumber, size, etag })),
+      })));
+      return json(200, uploads);
+    }
+    if (route === 'requests') {
+      if (method === 'GET') return json(200, this.ctx.log);
+      if (method === 'DELETE') {
+        this.ctx.log.length = 0;
+        return json(200, []);
+      }
+    }
+    if (route === 'callback-public-key.pem' && method === 'GET' && this.ctx.callbacks) {
+      return new Reply(200, { 'Content-Type': 'application/x-pem-file' }, this.ctx.callbacks.publicKeyPem);
+    }
+    return json(404, { code: 'NotFound', message: `No emulator route ${method} ${path}` });
+  }
+
+  async #callback(headers: IncomingHttpHeaders, q: Map<string, string>): Promise<unknown> {
+    const header = first(headers, 'x-oss-callback');
+    const queryParam = q.get('callback');
+    if (header !== undefined && queryParam !== undefined) {
+      throw errors.invalidArgument('Callback can be specified in either the header or the query, not both.', 'callback', header);
+    }
+    const callback = header ?? queryParam;
+    if (callback === undefined) return undefined;
+    if (!this.ctx.callbacks) throw errors.notImplemented('callback');
+    return this.ctx.callbacks.parse(callback, first(headers, 'x-oss-callback-var') ?? q.get('callback-var'));
+  }
+
+  async #withCallback(parsed: unknown, meta: ObjectMeta, bucket: string, success: Reply): Promise<Reply> {
+    if (parsed === undefined || !this.ctx.callbacks) return success;
+    const result = await this.ctx.callbacks.run(parsed as never, {
+      bucket, object: meta.key, etag: meta.etag.replace(/"/g, ''), size: meta.size, mimeType: meta.contentType,
+    });
+    const keep = { ETag: meta.etag, 'x-oss-hash-crc64ecma': meta.crc64 };
+    if (result instanceof OssError) {
+      return new Reply(203, { ...keep, 'Content-Type': 'application/xml', 'x-oss-ec': result.ec }, errorXml(result, newRequestId(), ''));
+    }
+    return new Reply(200, { ...keep, 'Content-Type': result.contentType }, result.body);
+  }
+
+  async #operation(op: string, bucket: string, key: string | undefined, q: Map<string, string>,
+    headers: IncomingHttpHeaders, body: Readable, bucketUrl: string): Promise<Reply> {
+    const store = this.ctx.store;
+    const k = key ?? '';
+    const encode = q.get('encoding-type') === 'url';
+    const enc = (s: string) => (encode ? encodeURIComponent(s) : s);
+    const forbidOverwrite = first(headers, 'x-oss-forbid-overwrite')?.toLowerCase() === 'true';
+    switch (op) {
+      case 'PutObject': {
+        const callback = await this.#callback(headers, q);
+        const { userMeta, headers: kept } = collectMeta(headers);
+        const expectedCrc = first(headers, 'x-oss-hash-crc64ecma');
+        const meta = await store.put(bucket, k, body, {
+          contentType: first(headers, 'content-type'), userMeta, headers: kept, forbidOverwrite,
+          contentMd5: first(headers, 'content-md5'), maxSize: MAX_OBJECT_SIZE,
+          beforeCommit: (m) => {
+            if (expectedCrc !== undefined && expectedCrc !== m.crc64) {
+              throw new OssError(400, 'InvalidCRC64', 'The CRC64 you specified did not match what we received.', {}, '0011-00000001');
+            }
+          },
+        });
+        return this.#withCallback(callback, meta, bucket, new Reply(200, { ETag: meta.etag, 'x-oss-hash-crc64ecma': meta.crc64, 'Content-MD5': Buffer.from(meta.etag.replace(/"/g, ''), 'hex').toString('base64') }));
+      }
+      case 'GetObject':
+      case 'HeadObject':
+      case 'GetObjectMeta': {
+        const meta = store.head(bucket, k);
+        await drain(body);
+        if (!meta) throw errors.noSuchKey(k);
+        if (op === 'GetObjectMeta') {
+          return new Reply(200, { ETag: meta.etag, 'Content-Length': String(meta.size), 'Last-Modified': new Date(meta.lastModified).toUTCString(), 'x-oss-hash-crc64ecma': meta.crc64 });
+        }
+        const h = objectHeaders(meta);
+        for (const [param, name] of [['response-content-type', 'Content-Type'], ['response-content-language', 'Content-Language'],
+          ['response-expires', 'Expires'], ['response-cache-control', 'Cache-Control'],
+          ['response-content-disposition', 'Content-Disposition'], ['response-content-encoding', 'Content-Encoding']] as const) {
+          if (q.has(param)) h[name] = q.get(param)!;
+        }
+        let range = parseRange(first(headers, 'range'), meta.size);
+        if (range === 'unsatisfiable' && first(headers, 'x-oss-range-behavior') !== 'standard') range = undefined;
+        if (range === 'unsatisfiable') {
+          throw new OssError(416, 'InvalidRange', 'The requested range cannot be satisfied', { RangeRequested: first(headers, 'range') ?? '', ActualObjectSize: String(meta.size) }, '0003-00000034');
+        }
+        if (range) {
+          h['Content-Range'] = `bytes ${range.start}-${range.end}/${meta.size}`;
+          h['Content-Length'] = String(range.end - range.start + 1);
+          return new Reply(206, h, op === 'HeadObject' ? undefined : store.read(bucket, k, range));
+        }
+        h['Content-Length'] = String(meta.size);
+        if (op === 'HeadObject' || meta.size === 0) return new Reply(200, h, op === 'HeadObject' ? undefined : Buffer.alloc(0));
+        return new Reply(200, h, store.read(bucket, k));
+      }
+      case 'DeleteObject':
+        await drain(body);
+        await store.delete(bucket, k);
+        return new Reply(204);
+      case 'ListObjects':
+      case 'ListObjectsV2': {
+        await drain(body);
+        const v2 = op === 'ListObjectsV2';
+        const maxKeysText = q.get('max-keys') ?? '100';
+        const maxKeys = Number(maxKeysText);
+        if (!/^\d+$/.test(maxKeysText) || maxKeys > 1000) throw errors.invalidArgument('max-keys must be an integer between 0 and 1000.', 'max-keys', maxKeysText);
+        const prefix = q.get('prefix') ?? '';
+        const delimiter = q.get('delimiter') ?? '';
+        let after: string | undefined;
+        if (v2) {
+          const token = q.get('continuation-token');
+          after = token ? Buffer.from(token, 'base64').toString('utf8') : q.get('start-after') || undefined;
+        } else {
+          after = q.get('marker') || undefined;
+        }
+        const r = store.list(bucket, { prefix, delimiter: delimiter || undefined, after, maxKeys });
+        const contents = r.objects.map((o) => '<Contents>' + xmlElements({
+          Key: enc(o.key), LastModified: o.lastModified, ETag: o.etag, Type: o.parts ? 'Multipart' : 'Normal', Size: o.size, StorageClass: 'Standard',
+        }) + (v2 && q.get('fetch-owner') !== 'true' ? '' : '<Owner><ID>emulator</ID><DisplayName>emulator</DisplayName></Owner>') + '</Contents>').join('');
+        const prefixes = r.prefixes.map((p) => `<CommonPrefixes><Prefix>${xmlEscape(enc(p))}</Prefix></CommonPrefixes>`).join('');
+        const head = v2
+          ? xmlElements({
+            Name: bucket, Prefix: enc(prefix), StartAfter: q.has('start-after') ? enc(q.get('start-after')!) : undefined,
+            ContinuationToken: q.get('continuation-token'), MaxKeys: maxKeys, Delimiter: enc(delimiter), EncodingType: encode ? 'url' : undefined,
+            IsTruncated: r.isTruncated,
+            NextContinuationToken: r.isTruncated && r.next ? Buffer.from(r.next).toString('base64') : undefined,
+            KeyCount: r.objects.length + r.prefixes.length,
+          })
+          : xmlElements({
+            Name: bucket, Prefix: enc(prefix), Marker: enc(q.get('marker') ?? ''), MaxKeys: maxKeys, Delimiter: enc(delimiter),
+            EncodingType: encode ? 'url' : undefined, IsTruncated: r.isTruncated, NextMarker: r.isTruncated ? enc(r.next ?? '') : undefined,
+          });
+        return xmlReply(`<ListBucketResult>${head}${contents}${prefixes}</ListBucketResult>`);
+      }
+      case 'HeadBucket':
+        await drain(body);
+        return new Reply(200);
+      case 'ListBuckets': {
+        await drain(body);
+        const buckets = store.buckets().map((b) => `<Bucket>${xmlElements({ Name: b, Location: `oss-${this.ctx.region}`, Region: this.ctx.region, StorageClass: 'Standard' })}</Bucket>`).join('');
+        return xmlReply(`<ListAllMyBucketsResult><Owner><ID>emulator</ID><DisplayName>emulator</DisplayName></Owner><Buckets>${buckets}</Buckets></ListAllMyBucketsResult>`);
+      }
+      case 'InitiateMultipartUpload': {
+        await drain(body);
+        const { userMeta, headers: kept } = collectMeta(headers);
+        const u = await store.initiate(bucket, k, { contentType: first(headers, 'content-type'), userMeta, headers: kept });
+        return xmlReply(`<InitiateMultipartUploadResult>${xmlElements({ Bucket: bucket, Key: enc(k), UploadId: u.uploadId, EncodingType: encode ? 'url' : undefined })}</InitiateMultipartUploadResult>`);
+      }
+      case 'UploadPart': {
+        const partText = q.get('partNumber') ?? '';
+        const partNumber = Number(partText);
+        if (!/^\d+$/.test(partText) || partNumber < 1 || partNumber > MAX_PART_NUMBER) {
+          await drain(body);
+          throw errors.invalidArgument('Part number must be an integer between 1 and 10000, inclusive.', 'partNumber', partText);
+        }
+        let u: UploadMeta;
+        try {
+          u = store.upload(bucket, k, q.get('uploadId') ?? '');
+        } catch (err) {
+          await drain(body);
+          throw err;
+        }
+        const part: PartMeta = await store.putPart(u, partNumber, body, { contentMd5: first(headers, 'content-md5') });
+        return new Reply(200, { ETag: part.etag, 'x-oss-hash-crc64ecma': part.crc64 });
+      }
+      case 'CompleteMultipartUpload': {
+        const u = store.upload(bucket, k, q.get('uploadId') ?? '');
+        const callback = await this.#callback(headers, q);
+        const raw = await readBody(body, 4 * 1024 * 1024);
+        let list: Array<{ partNumber: number; etag: string }>;
+        if (first(headers, 'x-oss-complete-all')?.toLowerCase() === 'yes') {
+          if (raw.length) throw errors.invalidArgument('x-oss-complete-all must not have a body.', 'x-oss-complete-all', 'yes');
+          list = (await store.parts(u)).map((p) => ({ partNumber: p.partNumber, etag: p.etag }));
+        } else {
+          list = parseCompleteBody(raw);
+        }
+        const meta = await store.complete(u, list, { forbidOverwrite });
+        return this.#withCallback(callback, meta, bucket, xmlReply(
+          `<CompleteMultipartUploadResult>${xmlElements({ EncodingType: encode ? 'url' : undefined, Location: `${bucketUrl}/${encodeURI(k)}`, Bucket: bucket, Key: enc(k), ETag: meta.etag })}</CompleteMultipartUploadResult>`,
+          { ETag: meta.etag, 'x-oss-hash-crc64ecma': meta.crc64 },
+        ));
+      }
+      case 'AbortMultipartUpload': {
+        await drain(body);
+        await store.abort(store.upload(bucket, k, q.get('uploadId') ?? ''));
+        return new Reply(204);
+      }
+      case 'ListParts': {
+        await drain(body);
+        const u = store.upload(bucket, k, q.get('uploadId') ?? '');
+        const maxParts = Math.min(Number(q.get('max-parts') ?? 1000) || 1000, 1000);
+        const marker = Number(q.get('part-number-marker') ?? 0) || 0;
+        const all = (await store.parts(u)).filter((p) => p.partNumber > marker);
+        const page = all.slice(0, maxParts);
+        const truncated = all.length > page.length;
+        return xmlReply(`<ListPartsResult>${xmlElements({
+          Bucket: bucket, Key: enc(k), UploadId: u.uploadId, PartNumberMarker: marker,
+          NextPartNumberMarker: page.length ? page[page.length - 1]!.partNumber : marker, MaxParts: maxParts, IsTruncated: truncated,
+          EncodingType: encode ? 'url' : undefined,
+        })}${page.map((p) => `<Part>${xmlElements({ PartNumber: p.partNumber, LastModified: p.lastModified, ETag: p.etag, HashCrc64ecma: p.crc64, Size: p.size })}</Part>`).join('')}</ListPartsResult>`);
+      }
+      case 'ListMultipartUploads': {
+        await drain(body);
+        const prefix = q.get('prefix') ?? '';
+        const uploads = store.uploads(bucket).filter((u) => u.key.startsWith(prefix));
+        const maxUploads = Math.min(Number(q.get('max-uploads') ?? 1000) || 1000, 1000);
+        const page = uploads.slice(0, maxUploads);
+        return xmlReply(`<ListMultipartUploadsResult>${xmlElements({
+          Bucket: bucket, KeyMarker: q.get('key-marker') ?? '', UploadIdMarker: q.get('upload-id-marker') ?? '',
+          NextKeyMarker: page.length ? enc(page[page.length - 1]!.key) : '', NextUploadIdMarker: page.length ? page[page.length - 1]!.uploadId : '',
+          Delimiter: q.get('delimiter') ?? '', Prefix: enc(prefix), MaxUploads: maxUploads, IsTruncated: uploads.length > page.length,
+          EncodingType: encode ? 'url' : undefined,
+        })}${page.map((u) => `<Upload>${xmlElements({ Key: enc(u.key), UploadId: u.uploadId, Initiated: u.initiated })}</Upload>`).join('')}</ListMultipartUploadsResult>`);
+      }
+      default:
+        await drain(body);
+        throw errors.notImplemented(op);
+    }
+  }
+}
+
+function xmlReply(body: string, headers: Record<string, string> = {}): Reply {
+  return new Reply(200, { 'Content-Type': 'application/xml', ...headers }, xml(body));
+}
+
+/**
+ * `bytes=a-b`, `bytes=a-`, `bytes=-n`. OSS ignores a malformed or unsatisfiable range and returns
+ * the whole object, unless the request says `x-oss-range-behavior: standard`, which gives 416.
+ */
+export function parseRange(value: string | undefined, size: number): { start: number; end: number } | 'unsatisfiable' | undefined {
+  if (!value) return undefined;
+  const m = /^bytes=(\d*)-(\d*)$/.exec(value.trim());
+  if (!m || (m[1] === '' && m[2] === '')) return undefined;
+  if (m[1] === '') {
+    const n = Number(m[2]);
+    if (n === 0 || size === 0) return 'unsatisfiable';
+    return { start: Math.max(0, size - n), end: size - 1 };
+  }
+  const start = Number(m[1]);
+  if (m[2] !== '' && Number(m[2]) < start) return undefined;
+  if (start >= size) return 'unsatisfiable';
+  return { start, end: m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1) };
+}
+
+function parseCompleteBody(raw: Buffer): Array<{ partNumber: number; etag: string }> {
+  let doc: unknown;
+  try {
+    const text = raw.toString('utf8');
+    if (!text.trim().length) throw new Error('empty');
+    doc = xmlParser.parse(text, true);
+  } catch {
+    throw errors.malformedXml();
+  }
+  const root = (doc as Record<string, unknown>)?.['CompleteMultipartUpload'] as Record<string, unknown> | undefined;
+  const parts = root?.['Part'];
+  if (!root || !Array.isArray(parts) || parts.length === 0) throw errors.malformedXml();
+  return parts.map((p) => {
+    const part = p as Record<string, unknown>;
+    const num = String(part['PartNumber'] ?? '');
+    const etag = part['ETag'];
+    if (!/^\d+$/.test(num) || typeof etag !== 'string') throw errors.malformedXml();
+    return { partNumber: Number(num), etag };
+  });
+}
