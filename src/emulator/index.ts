@@ -100,7 +100,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const server: Server = createServer({ maxHeaderSize: 16 * 1024 });
   const emulator = new EmulatorServer({
     credentials, region, now, store, faults, sts, log, authorize,
-    postObject: handlePostObject as never,
+    postObject: handlePostObject,
     get callbacks() {
       return callbacks;
     },

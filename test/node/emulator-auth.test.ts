@@ -79,7 +79,7 @@ describe('authentication', () => {
   test('PostObject forms signed by ali-oss: V1 and V4 accepted; tampered, expired, starts-with and size refusals', async () => {
     const oss = client(emu);
     const expiration = new Date(Date.now() + 60_000).toISOString();
-    const post = (fields: Record<string, string>, file = Buffer.from('form body')) => {
+    const post = (fields: Record<string, string>, file: Uint8Array = Buffer.from('form body')) => {
       const form = new FormData();
       for (const [k, v] of Object.entries(fields)) form.append(k, v);
       form.append('file', new Blob([new Uint8Array(file)]), 'file.txt');
