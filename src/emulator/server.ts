@@ -297,7 +297,7 @@ export class EmulatorServer {
       }
       const body = this.ctx.faults.throttle();
       req.pipe(body);
-      req.on('aborted', () => body.destroy(new Error('client disconnected')));
+      req.on('close', () => { if (!req.complete) body.destroy(new Error('client disconnected')); });
       const bucketUrl = `http://${host}${hostname.endsWith('.localhost') && hostname !== 'localhost' ? '' : `/${bucket ?? ''}`}`;
 
       if (op === 'PostObject') {
