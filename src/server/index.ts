@@ -1,0 +1,7 @@
+// oss-upload/server: the credential endpoints on the Fetch API, with an adapter for node:http,
+// Express and Connect. Never imports browser code or Lit.
+export {
+  createSignHandler, signPolicy, HttpError, jsonResponse, errorResponse, POST_OBJECT_MAX_SIZE,
+  type SignHandlerOptions, type SignCredentials, type SignCallback, type SignedPostV4, type SignedPostV1,
+} from './sign.js';
+export { toNodeListener, toRequest, writeResponse, type FetchHandler, type NodeListener, type NodeNext } from './node.js';
