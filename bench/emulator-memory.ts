@@ -1,0 +1,421 @@
+// The emulator's memory and throughput while a large object (default 1 GiB) is uploaded to it.
+//
+// The emulator runs as a child process, through its CLI, exactly as a developer starts it:
+//   node --import tsx src/emulator/cli.ts --port 0 --data <tmpdir>
+// and its memory is read from /proc/<pid>/status: VmRSS sampled every 50 ms, and VmHWM (the
+// kernel's own peak RSS). Before each phase the peak is reset (`5` to /proc/<pid>/clear_refs), so
+// every phase gets its own VmHWM; the whole-run peak is the largest VmHWM read. The throughput
+// notes carry each process's CPU use over the phase (100% = one core), to show what bounds it.
+//
+// Phases, each verified with HEAD (size and x-oss-hash-crc64ecma against a CRC computed here while
+// the data was generated):
+//   (a) one streaming PutObject (ali-oss putStream, chunked) from a Readable that generates
+//       pseudo-random data 1 MiB at a time;
+//   (b) a multipart upload: 16 MiB parts, each generated as a Buffer when its turn comes, 4 in
+//       flight, then CompleteMultipartUpload (which concatenates the parts on disk, timed apart);
+//   (c) a streaming GET of the multipart object, CRC-checked, which proves the bytes on disk and
+//       not only the CRC the emulator combined from its parts.
+// The benchmark process never holds the object either: at most 4 parts (64 MiB) plus one 16 MiB
+// buffer of zeros; its own peak RSS is reported too.
+import OSS from 'ali-oss';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createCipheriv, createHash } from 'node:crypto';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { Crc64, crc64Combine } from '../src/signing/crc64.js';
+import type { Benchmark, BenchOptions, Row } from './run.js';
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const GiB = 1024 * MiB;
+const DEFAULT_SIZE = GiB;
+const STREAM_CHUNK = MiB;
+const PART_SIZE = 16 * MiB;
+const PARALLEL = 4;
+const SAMPLE_MS = 50;
+/** ali-oss's per-request timeout (default 60 s) is too short for 1 GiB on a slow disk. */
+const REQUEST_TIMEOUT_MS = 60 * 60 * 1000;
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const CLI = join(ROOT, 'src', 'emulator', 'cli.ts');
+
+export const emulatorMemory: Benchmark = {
+  name: 'emulator',
+  description: 'emulator child process: peak RSS and MB/s for a 1 GiB PutObject stream and multipart upload (--size to change)',
+  run: runEmulatorMemory,
+};
+
+// ---------------------------------------------------------------------------
+// Data: AES-128-CTR keystream (deterministic per seed, gigabytes per second), CRC-64 as it goes.
+
+const ZEROS = Buffer.alloc(Math.max(STREAM_CHUNK, PART_SIZE));
+
+/** A keystream from `seed`; bytes(n) returns the next n pseudo-random bytes (n ≤ 16 MiB). */
+function keystream(seed: string): { bytes(n: number): Buffer } {
+  const key = createHash('sha256').update(seed).digest();
+  const cipher = createCipheriv('aes-128-ctr', key.subarray(0, 16), key.subarray(16, 32));
+  return { bytes: (n) => cipher.update(ZEROS.subarray(0, n)) };
+}
+
+/** `size` pseudo-random bytes in 1 MiB chunks, generated on demand; `crc` is final once the stream ends. */
+function generatedStream(size: number, seed: string): { stream: Readable; crc: Crc64; generated: () => number } {
+  const ks = keystream(seed);
+  const crc = new Crc64();
+  let sent = 0;
+  const stream = new Readable({
+    highWaterMark: STREAM_CHUNK,
+    read() {
+      if (sent >= size) {
+        this.push(null);
+        return;
+      }
+      const chunk = ks.bytes(Math.min(STREAM_CHUNK, size - sent));
+      sent += chunk.length;
+      crc.update(chunk);
+      this.push(chunk);
+    },
+  });
+  return { stream, crc, generated: () => sent };
+}
+
+// ---------------------------------------------------------------------------
+// /proc/<pid>/status
+
+/** VmRSS / VmHWM in KiB, or undefined where /proc is missing (not Linux) or the process is gone. */
+function procStatus(pid: number): { rss: number; hwm: number } | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const rss = /^VmRSS:\s+(\d+) kB/m.exec(text);
+    const hwm = /^VmHWM:\s+(\d+) kB/m.exec(text);
+    return rss && hwm ? { rss: Number(rss[1]), hwm: Number(hwm[1]) } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU time (user + system, all threads) in ms from /proc/<pid>/stat; USER_HZ is 100 on Linux. */
+function procCpuMs(pid: number): number {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' '); // from field 3 (state) on
+    return (Number(fields[11]) + Number(fields[12])) * 10; // fields 14 utime, 15 stime
+  } catch {
+    return NaN;
+  }
+}
+
+/** Resets VmHWM to the current RSS (Linux ≥ 4.0); false if the kernel refused. */
+function resetPeak(pid: number): boolean {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Samples VmRSS every 50 ms until stop(); the largest sample and the sample count. */
+function sampleRss(pid: number): { stop(): { maxKiB: number; samples: number } } {
+  let maxKiB = 0;
+  let samples = 0;
+  const take = () => {
+    const s = procStatus(pid);
+    if (!s) return;
+    samples++;
+    maxKiB = Math.max(maxKiB, s.rss);
+  };
+  take();
+  const timer = setInterval(take, SAMPLE_MS);
+  return {
+    stop() {
+      clearInterval(timer);
+      take();
+      return { maxKiB, samples };
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------
+// The emulator as a child process
+
+interface Child {
+  proc: ChildProcess;
+  pid: number;
+  url: string;
+  port: number;
+  bucket: string;
+  accessKeyId: string;
+  accessKeySecret: string;
+  region: string;
+  output(): string;
+}
+
+async function startChild(dataDir: string): Promise<Child> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', CLI, '--port', '0', '--data', dataDir], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  proc.stdout!.setEncoding('utf8').on('data', (s: string) => { out = (out + s).slice(-20_000); });
+  proc.stderr!.setEncoding('utf8').on('data', (s: string) => { out = (out + s).slice(-20_000); });
+  const output = () => out;
+
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => done(new Error(`the emulator did not start within 30 s; it printed:\n${out}`)), 30_000);
+    const check = () => {
+      // The banner is several lines; wait for the credentials line too.
+      if (/listening on http:\/\/\S+/.test(out) && /AccessKeySecret: \S+/.test(out)) done();
+    };
+    const exit = (code: number | null, signal: string | null) =>
+      done(new Error(`the emulator exited on start (code ${code}, signal ${signal}); it printed:\n${out}`));
+    const done = (err?: Error) => {
+      clearTimeout(timer);
+      proc.stdout!.off('data', check);
+      proc.off('exit', exit);
+      proc.off('error', done);
+      if (err) reject(err);
+      else resolve();
+    };
+    proc.stdout!.on('data', check);
+    proc.once('exit', exit);
+    proc.once('error', done);
+  });
+
+  const url = /OSS emulator listening on (http:\/\/\S+)/.exec(out)![1]!;
+  const port = Number(new URL(url).port);
+  const field = (re: RegExp) => {
+    const m = re.exec(out);
+    if (!m) throw new Error(`cannot find ${re} in the emulator's banner:\n${out}`);
+    return m[1]!;
+  };
+  return {
+    proc,
+    pid: proc.pid!,
+    url,
+    port,
+    bucket: field(/buckets: ([^,\s]+)/),
+    region: field(/region: (\S+)/),
+    accessKeyId: field(/AccessKeyId: (\S+)/),
+    accessKeySecret: field(/AccessKeySecret: (\S+)/),
+    output,
+  };
+}
+
+/** SIGTERM (the CLI closes the server), SIGKILL after 5 s. */
+async function stopChild(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  proc.kill('SIGTERM');
+  const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+// ---------------------------------------------------------------------------
+
+const mb = (bytes: number) => bytes / 1e6;
+const mibOf = (kib: number) => kib / KiB;
+const rate = (bytes: number, ms: number) => mb(bytes) / (ms / 1000);
+const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+function sizeLabel(bytes: number): string {
+  if (bytes % GiB === 0) return `${bytes / GiB} GiB`;
+  if (bytes % MiB === 0) return `${bytes / MiB} MiB`;
+  if (bytes % 1e6 === 0) return `${bytes / 1e6} MB`;
+  return `${bytes} B`;
+}
+
+type Headers = Record<string, string | undefined>;
+
+async function verifyHead(oss: OSS, key: string, size: number, crc: bigint): Promise<void> {
+  const head = await oss.head(key);
+  const h = head.res.headers as Headers;
+  if (Number(h['content-length']) !== size) throw new Error(`${key}: HEAD says ${h['content-length']} bytes, expected ${size}`);
+  if (h['x-oss-hash-crc64ecma'] !== crc.toString()) {
+    throw new Error(`${key}: HEAD x-oss-hash-crc64ecma ${h['x-oss-hash-crc64ecma']}, the data sent has ${crc}`);
+  }
+}
+
+async function runEmulatorMemory(options: BenchOptions): Promise<Row[]> {
+  const { log } = options;
+  const size = options.size ?? DEFAULT_SIZE;
+  const label = sizeLabel(size);
+  const rows: Row[] = [];
+  const row = (benchmark: string, metric: string, value: number | string, unit: string, note?: string) =>
+    rows.push({ benchmark: `emulator: ${benchmark}`, metric, value, unit, note });
+
+  const dataDir = await mkdtemp(join(tmpdir(), 'oss-upload-bench-'));
+  let child: Child | undefined;
+  const interrupted = () => {
+    // Ctrl-C: clean up synchronously and leave. Nothing asynchronous here, because tsx's CLI,
+    // which relays the signal, may SIGKILL this process soon after (it did in testing), and a
+    // forgotten emulator or a gigabyte left in the temp folder is what must not happen.
+    child?.proc.kill('SIGKILL');
+    try {
+      rmSync(dataDir, { recursive: true, force: true });
+    } finally {
+      process.stderr.write(`\n[emulator] interrupted: emulator killed, ${dataDir} removed\n`);
+      process.exit(130);
+    }
+  };
+  process.on('SIGINT', interrupted);
+  process.on('SIGTERM', interrupted);
+  try {
+    child = await startChild(dataDir);
+    const { pid } = child;
+    log(`emulator pid ${pid} at ${child.url}, data in ${dataDir}`);
+    if (!procStatus(pid)) throw new Error(`cannot read /proc/${pid}/status (this benchmark needs Linux /proc)`);
+
+    const oss = new OSS({
+      endpoint: `http://localhost:${child.port}`,
+      sldEnable: true,
+      secure: false,
+      bucket: child.bucket,
+      region: `oss-${child.region}`,
+      accessKeyId: child.accessKeyId,
+      accessKeySecret: child.accessKeySecret,
+      timeout: REQUEST_TIMEOUT_MS,
+    } as OSS.Options);
+
+    // Baseline: after the banner, once start-up has settled.
+    await new Promise((r) => setTimeout(r, 500));
+    const base = procStatus(pid)!;
+    let lifetimePeak = base.hwm;
+    row('process', 'baseline RSS after start', mibOf(base.rss), 'MiB', `VmRSS 0.5 s after the banner; VmHWM during start-up ${mibOf(base.hwm).toFixed(1)} MiB`);
+
+    /** Runs one phase with its own VmHWM (reset first) and 50 ms samples. */
+    const measured = async <T>(fn: () => Promise<T>): Promise<{ result: T; hwmKiB: number; sampledKiB: number; samples: number; reset: boolean; cpu: string }> => {
+      lifetimePeak = Math.max(lifetimePeak, procStatus(pid)?.hwm ?? 0);
+      const reset = resetPeak(pid);
+      const sampler = sampleRss(pid);
+      const t0 = performance.now();
+      const childCpu0 = procCpuMs(pid);
+      const ownCpu0 = process.cpuUsage();
+      let result: T;
+      let sampled: { maxKiB: number; samples: number };
+      try {
+        result = await fn();
+      } finally {
+        sampled = sampler.stop();
+      }
+      const wall = performance.now() - t0;
+      const own = process.cpuUsage(ownCpu0);
+      const pct = (ms: number) => `${Math.round((100 * ms) / wall)}%`;
+      const cpu = `CPU: emulator ${pct(procCpuMs(pid) - childCpu0)}, client ${pct((own.user + own.system) / 1000)}`;
+      const hwm = procStatus(pid)?.hwm ?? 0;
+      lifetimePeak = Math.max(lifetimePeak, hwm);
+      return { result, hwmKiB: hwm, sampledKiB: sampled.maxKiB, samples: sampled.samples, reset, cpu };
+    };
+    const peakRows = (benchmark: string, m: { hwmKiB: number; sampledKiB: number; samples: number; reset: boolean }) => {
+      row(benchmark, m.reset ? 'peak RSS (VmHWM)' : 'peak RSS (VmHWM, whole run so far)', mibOf(m.hwmKiB), 'MiB',
+        m.reset ? 'kernel peak during this phase (reset before it)' : 'clear_refs refused: the peak could not be reset for this phase');
+      row(benchmark, 'peak RSS (sampled)', mibOf(m.sampledKiB), 'MiB', `max VmRSS over ${m.samples} samples, every ${SAMPLE_MS} ms`);
+    };
+
+    // (a) one streaming PutObject ----------------------------------------------------------
+    {
+      const key = 'bench/put-stream.bin';
+      log(`(a) PutObject of ${label} from a stream (putStream, chunked, 1 MiB chunks)…`);
+      const gen = generatedStream(size, 'put-stream');
+      const m = await measured(async () => {
+        const t0 = performance.now();
+        await oss.putStream(key, gen.stream, { timeout: REQUEST_TIMEOUT_MS } as OSS.PutStreamOptions);
+        return performance.now() - t0;
+      });
+      if (gen.generated() !== size) throw new Error(`the stream produced ${gen.generated()} bytes, expected ${size}`);
+      await verifyHead(oss, key, size, gen.crc.digest());
+      row(`PutObject stream ${label}`, 'throughput', rate(size, m.result), 'MB/s', `${size} B in ${secs(m.result)}; HEAD size and CRC-64 match; ${m.cpu}`);
+      peakRows(`PutObject stream ${label}`, m);
+      log(`(a) ${rate(size, m.result).toFixed(1)} MB/s, VmHWM ${mibOf(m.hwmKiB).toFixed(1)} MiB`);
+      await oss.delete(key); // frees the disk before (b)
+    }
+
+    // (b) multipart upload -------------------------------------------------------------------
+    const mpKey = 'bench/multipart.bin';
+    let mpCrc = 0n;
+    {
+      const partCount = Math.ceil(size / PART_SIZE);
+      log(`(b) multipart upload of ${label}: ${partCount} × ${sizeLabel(PART_SIZE)} parts, ${PARALLEL} in flight…`);
+      const m = await measured(async () => {
+        const t0 = performance.now();
+        const { uploadId } = await oss.initMultipartUpload(mpKey);
+        const etags: string[] = new Array(partCount);
+        const crcs: bigint[] = new Array(partCount);
+        let next = 0;
+        const worker = async () => {
+          while (next < partCount) {
+            const i = next++;
+            const len = Math.min(PART_SIZE, size - i * PART_SIZE);
+            // Its own keystream per part, so parts do not depend on the order they are made in.
+            const body = keystream(`multipart-${i + 1}`).bytes(len);
+            crcs[i] = new Crc64().update(body).digest();
+            const res = await oss.uploadPart(mpKey, uploadId, i + 1, body, 0, len, { timeout: REQUEST_TIMEOUT_MS } as OSS.RequestOptions);
+            const partCrc = (res.res.headers as Headers)['x-oss-hash-crc64ecma'];
+            if (partCrc !== crcs[i]!.toString()) throw new Error(`part ${i + 1}: x-oss-hash-crc64ecma ${partCrc}, sent ${crcs[i]}`);
+            etags[i] = res.etag;
+          }
+        };
+        await Promise.all(Array.from({ length: Math.min(PARALLEL, partCount) }, worker));
+        const t1 = performance.now();
+        await oss.completeMultipartUpload(mpKey, uploadId, etags.map((etag, i) => ({ number: i + 1, etag })), { timeout: REQUEST_TIMEOUT_MS } as OSS.CompleteMultipartUploadOptions);
+        const t2 = performance.now();
+        let crc = crcs[0]!;
+        for (let i = 1; i < partCount; i++) crc = crc64Combine(crc, crcs[i]!, Math.min(PART_SIZE, size - i * PART_SIZE));
+        return { partsMs: t1 - t0, completeMs: t2 - t1, crc, partCount };
+      });
+      const { partsMs, completeMs, crc, partCount: n } = m.result;
+      mpCrc = crc;
+      await verifyHead(oss, mpKey, size, crc);
+      const bench = `multipart ${label}`;
+      row(bench, 'throughput, init + parts', rate(size, partsMs), 'MB/s', `${n} × ${sizeLabel(PART_SIZE)} parts, ${PARALLEL} in flight, in ${secs(partsMs)}; every part's CRC-64 matches`);
+      row(bench, 'CompleteMultipartUpload time', completeMs / 1000, 's', `concatenates the parts on disk: ${rate(size, completeMs).toFixed(1)} MB/s`);
+      row(bench, 'throughput, init → complete', rate(size, partsMs + completeMs), 'MB/s', `${secs(partsMs + completeMs)}; HEAD size and combined CRC-64 match; ${m.cpu}`);
+      peakRows(bench, m);
+      log(`(b) parts ${rate(size, partsMs).toFixed(1)} MB/s, complete ${secs(completeMs)}, VmHWM ${mibOf(m.hwmKiB).toFixed(1)} MiB`);
+    }
+
+    // (c) read the multipart object back -------------------------------------------------------
+    {
+      log(`(c) GET of the ${label} multipart object, CRC-checked…`);
+      const m = await measured(async () => {
+        const t0 = performance.now();
+        const { stream } = await oss.getStream(mpKey, { timeout: REQUEST_TIMEOUT_MS });
+        const crc = new Crc64();
+        let got = 0;
+        for await (const chunk of stream as AsyncIterable<Buffer>) {
+          crc.update(chunk);
+          got += chunk.length;
+        }
+        return { ms: performance.now() - t0, crc: crc.digest(), got };
+      });
+      const { ms, crc, got } = m.result;
+      if (got !== size) throw new Error(`GET returned ${got} bytes, expected ${size}`);
+      if (crc !== mpCrc) throw new Error(`GET: the bytes read have CRC-64 ${crc}, the bytes sent ${mpCrc}`);
+      const bench = `GetObject stream ${label}`;
+      row(bench, 'throughput', rate(size, ms), 'MB/s', `${secs(ms)}; CRC-64 of the bytes read matches the bytes sent; ${m.cpu}`);
+      peakRows(bench, m);
+    }
+
+    const end = procStatus(pid)!;
+    lifetimePeak = Math.max(lifetimePeak, end.hwm);
+    row('process', 'peak RSS, whole run', mibOf(lifetimePeak), 'MiB', 'largest VmHWM read (start-up and every phase)');
+    row('process', 'RSS at the end', mibOf(end.rss), 'MiB', 'VmRSS after the last phase');
+    row('client', 'benchmark process peak RSS', process.resourceUsage().maxRSS / KiB, 'MiB', `maxRSS of this process (ali-oss side); it holds ≤ ${PARALLEL} parts and ${sizeLabel(ZEROS.length)} of zeros, the rest is heap slack`);
+    return rows;
+  } catch (err) {
+    if (child && err instanceof Error) err.message += `\n(emulator output, last lines:)\n${child.output().split('\n').slice(-20).join('\n')}`;
+    throw err;
+  } finally {
+    if (child) await stopChild(child.proc);
+    await rm(dataDir, { recursive: true, force: true });
+    log(`emulator stopped, ${dataDir} removed`);
+    // Only now: on Ctrl-C the emulator (same process group) may stop first and fail the upload,
+    // and a SIGINT arriving after the handler is gone would kill this process mid-clean-up.
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
+  }
+}
