@@ -288,14 +288,14 @@ export class ObjectStore {
     if (opts.forbidOverwrite && this.head(u.bucket, u.key)) throw errors.fileAlreadyExists();
 
     const file = join(this.#dir, 'tmp', randomBytes(12).toString('hex'));
-    const out = createWriteStream(file);
+    const out = createWriteStream(file, { highWaterMark: 1 << 20 });
     const etagHash = createHash('md5');
     let crc: bigint | undefined;
     let size = 0;
     try {
       for (const p of chosen) {
         const data = join(this.#uploadDir(u.bucket, u.uploadId), `part-${String(p.partNumber).padStart(5, '0')}.data`);
-        await pipeline(createReadStream(data), out, { end: false });
+        await pipeline(createReadStream(data, { highWaterMark: 1 << 20 }), out, { end: false });
         etagHash.update(Buffer.from(unquote(p.etag), 'hex'));
         crc = crc === undefined ? BigInt(p.crc64) : crc64Combine(crc, BigInt(p.crc64), p.size);
         size += p.size;
