@@ -79,5 +79,84 @@ export function emulatorPlugin() {
   };
 }
 
+/**
+ * Serves sign endpoints (oss-upload/server's `createSignHandler`, from the TypeScript source) on
+ * the test pages' own origin, pointed at the emulator path-style (`http://127.0.0.1:PORT/<bucket>`).
+ * Each variant is one path (`env.sign` lists them): `/sign` (V4), `/sign-v1` (Alibaba's sample
+ * format), `/sign-expired`, `/sign-short` (30 s policy), `/sign-limits` (10 B–1 KiB, text/plain or
+ * image/png), `/sign-lenient` (the same policy, but the server never sees size and type),
+ * `/sign-callback`, `/sign-auth` (401 unless `Authorization: Bearer let-me-in`), `/sign-garbage`
+ * (truncated JSON), `/sign-html`, `/sign-flaky` (503 every other call). `GET /__sign-calls`
+ * counts the requests each path received (`DELETE` resets). `/__oss-callback` is the app server
+ * OSS calls back. Must come after emulatorPlugin (it reads the emulator's address from `env`).
+ */
+export function signPlugin() {
+  const calls = new Map();
+  return {
+    name: 'oss-sign-endpoints',
+    async serverStart({ server, config }) {
+      const { tsImport } = await import('tsx/esm/api');
+      const { createSignHandler } = await tsImport('../../src/server/sign.ts', import.meta.url);
+      const { toNodeListener } = await tsImport('../../src/server/node.ts', import.meta.url);
+      const json = (status, body, type = 'application/json') =>
+        new Response(typeof body === 'string' ? body : JSON.stringify(body), { status, headers: { 'Content-Type': type, 'Cache-Control': 'no-store' } });
+      const base = {
+        accessKeyId: env.accessKeyId, accessKeySecret: env.accessKeySecret, bucket: env.bucket, region: env.region,
+        host: `${env.emulatorUrl}/${env.bucket}`, prefix: 'uploads/', allowedDirs: ['images', 'docs'],
+      };
+      const limits = { minSize: 10, maxSize: 1024, contentTypes: ['text/plain', 'image/png'] };
+      const v4 = createSignHandler(base);
+      // The same limits, but the server never sees the file's size or type (as Alibaba's sample
+      // server): only the policy stops a wrong file, on OSS.
+      const lenient = createSignHandler({ ...base, ...limits });
+      const routes = {
+        '/sign': v4,
+        '/sign-v1': createSignHandler({ ...base, signatureVersion: 'v1' }),
+        // Signed an hour ago with the default 10-minute lifetime: OSS says "Policy expired".
+        '/sign-expired': createSignHandler({ ...base, now: () => new Date(Date.now() - 3600_000) }),
+        // A policy OSS accepts but that the element must not keep (valid for less than a minute).
+        '/sign-short': createSignHandler({ ...base, expiresIn: 30 }),
+        '/sign-limits': createSignHandler({ ...base, ...limits }),
+        '/sign-callback': createSignHandler({
+          ...base, callback: { url: `http://127.0.0.1:${config.port}/__oss-callback`, bodyType: 'application/json' },
+        }),
+        '/sign-lenient': (request) => {
+          const url = new URL(request.url);
+          url.searchParams.delete('size');
+          url.searchParams.delete('type');
+          return lenient(new Request(url, { headers: request.headers }));
+        },
+        '/sign-auth': (request) => request.headers.get('authorization') === 'Bearer let-me-in'
+          ? v4(request)
+          : json(401, { code: 'Unauthorized', message: 'Sign in first.' }),
+        '/sign-garbage': () => json(200, '{"host": "http://127.0.0.1/'),
+        '/sign-html': () => json(200, '<!doctype html><title>Index</title>', 'text/html'),
+        // 503 on every other request: retried, then fine.
+        '/sign-flaky': (request) => calls.get('/sign-flaky') % 2 === 1 ? json(503, { code: 'Busy', message: 'Try again.' }) : v4(request),
+        '/__sign-calls': (request) => {
+          if (request.method === 'DELETE') calls.clear();
+          return json(200, Object.fromEntries(calls));
+        },
+        '/__oss-callback': async (request) => json(200, { ok: true, received: await request.json() }),
+      };
+      const listeners = Object.fromEntries(Object.entries(routes).map(([path, handler]) => [path, toNodeListener(async (request) => {
+        if (path.startsWith('/sign')) calls.set(path, (calls.get(path) ?? 0) + 1);
+        return handler(request);
+      })]));
+      // The dev server composed its Koa middleware before serverStart (app.use now would be
+      // ignored), and its plugin serve() hook can only answer 200: so these paths are routed in
+      // front of Koa, on the HTTP server itself.
+      const koa = server.listeners('request');
+      server.removeAllListeners('request');
+      server.on('request', (req, res) => {
+        const listener = listeners[new URL(req.url ?? '/', 'http://localhost').pathname];
+        if (listener) return listener(req, res);
+        for (const l of koa) l.call(server, req, res);
+      });
+      env.sign = Object.keys(routes).filter((p) => p.startsWith('/sign'));
+    },
+  };
+}
+
 /** @type {import('@web/test-runner').TestRunnerPlugin[]} */
-export const plugins = [emulatorPlugin(), envPlugin()];
+export const plugins = [emulatorPlugin(), signPlugin(), envPlugin()];

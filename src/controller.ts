@@ -1,0 +1,424 @@
+// The headless upload controller: the file list and each file's state, validation, the queue
+// with its concurrency limit, retries with exponential backoff and jitter, abort / retry /
+// remove / clear. An EventTarget that fires the oss-upload-* events and knows nothing of the
+// UI (no Lit): the element re-fires its events and renders `files`.
+import type { CredentialsConfig } from './credentials.js';
+import { UploadError, type UploadErrorData } from './errors.js';
+import {
+  OssUploadAbortEvent, OssUploadBeforeEvent, OssUploadCompleteEvent, OssUploadErrorEvent, OssUploadProgressEvent,
+  OssUploadRejectEvent, OssUploadRetryEvent, OssUploadSelectEvent, OssUploadStartEvent, OssUploadSuccessEvent,
+  type BatchProgress, type OssUploadEventMap, type RejectedFile, type UploadFileInfo, type UploadStatus,
+} from './events.js';
+import { DEFAULT_KEY_TEMPLATE, renderKeyTemplate } from './keys.js';
+import { DEFAULT_STRATEGY, getStrategy } from './strategies/index.js';
+import type { UploadResult, UploadStrategy } from './strategies/types.js';
+
+/** A file of the list: its snapshot plus the File itself. */
+export interface UploadFile extends UploadFileInfo {
+  readonly file: File;
+}
+
+export interface UploadControllerOptions extends CredentialsConfig {
+  /** A registered strategy's name or a strategy object. Default `signed-policy`. */
+  strategy?: string | UploadStrategy;
+  /** As the `accept` attribute of `<input type=file>`: `.png,image/*,application/pdf`. */
+  accept?: string;
+  /** Bytes. */
+  maxSize?: number;
+  /** Bytes. */
+  minSize?: number;
+  /** Most files the list may hold (until removed). */
+  maxFiles?: number;
+  /** When false, one file per selection: the rest are rejected with `too-many-files`. Default true. */
+  multiple?: boolean;
+  /** Prefix the page proposes to the endpoint. */
+  dir?: string;
+  /** Files uploading at a time. Default 3. */
+  concurrency?: number;
+  /** Automatic retries of a retryable failure. Default 3. */
+  retries?: number;
+  /** Base delay of the exponential backoff, ms. Default 1000. */
+  retryDelay?: number;
+  /** Longest delay between attempts, ms. Default 30 000. */
+  maxRetryDelay?: number;
+  /** Wait for `upload()` instead of starting on selection. */
+  manual?: boolean;
+  /** See src/keys.ts. Default `{id}/{name}`. */
+  keyTemplate?: string;
+}
+
+interface Entry {
+  id: string;
+  file: File;
+  status: UploadStatus;
+  loaded: number;
+  attempt: number;
+  key?: string;
+  url?: string;
+  error?: UploadErrorData;
+  run?: AbortController;
+  /** A progress event with loaded === total went out in this run. */
+  completeReported?: boolean;
+}
+
+const ACTIVE: ReadonlySet<UploadStatus> = new Set(['uploading', 'retrying']);
+const FINISHED: ReadonlySet<UploadStatus> = new Set(['success', 'error', 'aborted', 'skipped']);
+
+let nextId = 1;
+
+/** Whether a file matches an `accept` list (extensions, `type/*`, exact types; case-insensitive). */
+export function matchesAccept(file: { name: string; type: string }, accept: string | undefined): boolean {
+  const tokens = (accept ?? '').split(',').map((t) => t.trim().toLowerCase()).filter(Boolean);
+  if (tokens.length === 0) return true;
+  const name = file.name.toLowerCase();
+  const type = file.type.toLowerCase();
+  return tokens.some((t) => {
+    if (t.startsWith('.')) return name.endsWith(t);
+    if (t.endsWith('/*')) return type.startsWith(t.slice(0, -1));
+    return type === t;
+  });
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(new UploadError('aborted', 'The upload was aborted.'));
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new UploadError('aborted', 'The upload was aborted.'));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+const percentOf = (loaded: number, total: number) => (total > 0 ? Math.floor((loaded / total) * 100) : 100);
+
+export interface UploadController {
+  addEventListener<K extends keyof OssUploadEventMap>(type: K, listener: (event: OssUploadEventMap[K]) => void, options?: boolean | AddEventListenerOptions): void;
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
+  removeEventListener<K extends keyof OssUploadEventMap>(type: K, listener: (event: OssUploadEventMap[K]) => void, options?: boolean | EventListenerOptions): void;
+  removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions): void;
+}
+
+export class UploadController extends EventTarget {
+  #options: UploadControllerOptions;
+  readonly #onChange: () => void;
+  readonly #entries: Entry[] = [];
+  /** Ids of the files in the current batch (from the first queued file until complete). */
+  readonly #batch = new Set<string>();
+  #strategyName?: string;
+  #strategy?: UploadStrategy;
+  #active = 0;
+
+  constructor(options: UploadControllerOptions = {}, onChange: () => void = () => {}) {
+    super();
+    this.#options = { ...options };
+    this.#onChange = onChange;
+  }
+
+  /** Changes options; takes effect for files that start afterwards (concurrency at once). */
+  configure(options: Partial<UploadControllerOptions>): void {
+    this.#options = { ...this.#options, ...options };
+    this.#pump();
+  }
+
+  get options(): Readonly<UploadControllerOptions> {
+    return this.#options;
+  }
+
+  /** The files and their state, oldest first: snapshots (read-only). */
+  get files(): readonly UploadFile[] {
+    return this.#entries.map((e) => Object.freeze({ ...this.#info(e), file: e.file }));
+  }
+
+  /** Whether any file is queued, uploading or waiting to retry. */
+  get busy(): boolean {
+    return this.#entries.some((e) => e.status === 'queued' || ACTIVE.has(e.status));
+  }
+
+  /** Totals over the current batch. */
+  get batch(): BatchProgress {
+    let loaded = 0;
+    let total = 0;
+    let done = 0;
+    for (const id of this.#batch) {
+      const e = this.#find(id);
+      if (!e) continue;
+      if (FINISHED.has(e.status)) done++;
+      if (e.status === 'aborted' || e.status === 'skipped') continue;
+      loaded += e.loaded;
+      total += e.file.size;
+    }
+    return { loaded, total, percent: percentOf(loaded, total), files: this.#batch.size, done };
+  }
+
+  /**
+   * Validates and lists files; fires `oss-upload-select` for those accepted and `oss-upload-reject`
+   * for the others; starts them unless `manual`. Returns the accepted files' ids.
+   */
+  addFiles(files: Iterable<File> | ArrayLike<File>): string[] {
+    const list = Array.from(files as ArrayLike<File>);
+    const o = this.#options;
+    const rejected: RejectedFile[] = [];
+    const added: Entry[] = [];
+    const limit = o.maxFiles !== undefined && o.maxFiles >= 0 ? o.maxFiles : Infinity;
+    const maxForStrategy = this.#resolveStrategy()?.maxFileSize;
+    for (const [index, file] of list.entries()) {
+      const reject = (code: RejectedFile['code'], message: string) =>
+        rejected.push({ name: file.name, size: file.size, type: file.type, code, message });
+      if (o.multiple === false && index > 0) reject('too-many-files', 'Only one file can be chosen at a time.');
+      else if (this.#entries.length + added.length >= limit) reject('too-many-files', `At most ${limit} file${limit === 1 ? '' : 's'} can be uploaded.`);
+      else if (!matchesAccept(file, o.accept)) reject('wrong-type', `"${file.name}" is not an accepted type (${o.accept}).`);
+      else if (o.maxSize !== undefined && file.size > o.maxSize) reject('too-large', `"${file.name}" is larger than ${o.maxSize} bytes.`);
+      else if (o.minSize !== undefined && file.size < o.minSize) reject('too-small', `"${file.name}" is smaller than ${o.minSize} bytes.`);
+      else if (maxForStrategy !== undefined && file.size > maxForStrategy) {
+        reject('too-large-for-strategy', `"${file.name}" is larger than the ${this.#strategyLabel()} strategy can send (${maxForStrategy} bytes): use the sts strategy.`);
+      } else {
+        added.push({ id: `f${nextId++}`, file, status: o.manual ? 'pending' : 'queued', loaded: 0, attempt: 0 });
+      }
+    }
+    this.#entries.push(...added);
+    if (!o.manual) for (const e of added) this.#batch.add(e.id);
+    if (added.length) this.dispatchEvent(new OssUploadSelectEvent({ files: added.map((e) => this.#info(e)) }));
+    if (rejected.length) this.dispatchEvent(new OssUploadRejectEvent({ files: rejected }));
+    this.#onChange();
+    this.#pump();
+    return added.map((e) => e.id);
+  }
+
+  /** Starts the files that wait for it (`manual`). */
+  upload(): void {
+    for (const e of this.#entries) {
+      if (e.status !== 'pending') continue;
+      e.status = 'queued';
+      this.#batch.add(e.id);
+    }
+    this.#onChange();
+    this.#pump();
+  }
+
+  /** Aborts one file, or every unfinished one; fires `oss-upload-abort` for each. */
+  abort(id?: string): void {
+    for (const e of this.#select(id)) {
+      if (FINISHED.has(e.status)) continue;
+      e.status = 'aborted';
+      e.run?.abort();
+      this.dispatchEvent(new OssUploadAbortEvent({ file: this.#info(e) }));
+    }
+    this.#onChange();
+    this.#checkComplete();
+    this.#pump();
+  }
+
+  /** Queues again one failed, aborted or skipped file, or all of them; fires `oss-upload-retry`. */
+  retry(id?: string): void {
+    for (const e of this.#select(id)) {
+      if (e.status !== 'error' && e.status !== 'aborted' && e.status !== 'skipped') continue;
+      const error = e.error;
+      e.status = 'queued';
+      e.loaded = 0;
+      e.attempt = 0;
+      delete e.error;
+      delete e.url;
+      this.#batch.add(e.id);
+      this.dispatchEvent(new OssUploadRetryEvent({ file: this.#info(e), attempt: 1, delay: 0, manual: true, ...(error ? { error } : {}) }));
+    }
+    this.#onChange();
+    this.#pump();
+  }
+
+  /** Takes a file off the list, aborting it first if it is unfinished. */
+  remove(id: string): void {
+    const e = this.#find(id);
+    if (!e) return;
+    if (!FINISHED.has(e.status) && e.status !== 'pending') this.abort(id);
+    e.run?.abort();
+    this.#entries.splice(this.#entries.indexOf(e), 1);
+    this.#batch.delete(id);
+    this.#onChange();
+    this.#checkComplete();
+  }
+
+  /** Empties the list, aborting unfinished files. */
+  clear(): void {
+    for (const e of [...this.#entries]) this.remove(e.id);
+  }
+
+  // ---- internals ----
+
+  #find(id: string): Entry | undefined {
+    return this.#entries.find((e) => e.id === id);
+  }
+
+  #select(id: string | undefined): Entry[] {
+    if (id === undefined) return [...this.#entries];
+    const e = this.#find(id);
+    return e ? [e] : [];
+  }
+
+  #info(e: Entry): UploadFileInfo {
+    const info: UploadFileInfo = {
+      id: e.id, name: e.file.name, size: e.file.size, type: e.file.type, status: e.status,
+      loaded: e.loaded, total: e.file.size, percent: percentOf(e.loaded, e.file.size), attempt: e.attempt,
+    };
+    if (e.key !== undefined) info.key = e.key;
+    if (e.url !== undefined) info.url = e.url;
+    if (e.error !== undefined) info.error = { ...e.error };
+    return info;
+  }
+
+  #strategyLabel(): string {
+    const s = this.#options.strategy;
+    return typeof s === 'string' ? s : s?.name ?? DEFAULT_STRATEGY;
+  }
+
+  /** The strategy instance: one per element and strategy name, so its credential cache is shared by the files. */
+  #resolveStrategy(): UploadStrategy | undefined {
+    const s = this.#options.strategy ?? DEFAULT_STRATEGY;
+    if (typeof s !== 'string') return s;
+    if (this.#strategyName !== s || !this.#strategy) {
+      const factory = getStrategy(s);
+      this.#strategyName = s;
+      this.#strategy = factory?.({ credentials: () => this.#options });
+    }
+    return this.#strategy;
+  }
+
+  #pump(): void {
+    const limit = Math.max(1, Math.floor(this.#options.concurrency ?? 3));
+    while (this.#active < limit) {
+      const next = this.#entries.find((e) => e.status === 'queued');
+      if (!next) break;
+      this.#active++;
+      void this.#run(next).finally(() => {
+        this.#active--;
+        this.#checkComplete();
+        this.#pump();
+      });
+    }
+  }
+
+  #checkComplete(): void {
+    if (this.#batch.size === 0 || this.#active > 0) return;
+    const batch = [...this.#batch].map((id) => this.#find(id)).filter((e): e is Entry => e !== undefined);
+    if (batch.some((e) => !FINISHED.has(e.status))) return;
+    this.#batch.clear();
+    const pick = (status: UploadStatus) => batch.filter((e) => e.status === status).map((e) => this.#info(e));
+    this.dispatchEvent(new OssUploadCompleteEvent({ successful: pick('success'), failed: pick('error'), aborted: pick('aborted') }));
+  }
+
+  /** Fires progress when bytes went forward (never back, also when a retry starts again from 0); `final` ends at loaded === total. */
+  #progress(e: Entry, loaded: number, final = false): void {
+    if (final ? e.completeReported : loaded <= e.loaded) return;
+    e.loaded = Math.min(Math.max(loaded, e.loaded), e.file.size);
+    if (e.loaded === e.file.size) e.completeReported = true;
+    this.dispatchEvent(new OssUploadProgressEvent({
+      file: this.#info(e), loaded: e.loaded, total: e.file.size, percent: percentOf(e.loaded, e.file.size), batch: this.batch,
+    }));
+    this.#onChange();
+  }
+
+  #delay(attempt: number): number {
+    const base = Math.max(0, this.#options.retryDelay ?? 1000);
+    const cap = Math.max(base, this.#options.maxRetryDelay ?? 30_000);
+    const exponential = Math.min(cap, base * 2 ** (attempt - 1));
+    // "Equal jitter": half fixed, half random, so retries of many files spread out but never hammer.
+    return Math.round(exponential / 2 + Math.random() * (exponential / 2));
+  }
+
+  async #run(e: Entry): Promise<void> {
+    const run = new AbortController();
+    e.run = run;
+    e.status = 'uploading';
+    e.attempt = 1;
+    e.completeReported = false;
+    const contentType = e.file.type || 'application/octet-stream';
+
+    let key: string;
+    const meta: Record<string, string> = {};
+    try {
+      key = renderKeyTemplate(this.#options.keyTemplate || DEFAULT_KEY_TEMPLATE, e.file);
+    } catch (error) {
+      return this.#fail(e, UploadError.from(error));
+    }
+    const before = new OssUploadBeforeEvent({ file: this.#info(e), key, meta });
+    this.dispatchEvent(before);
+    if (e.status !== 'uploading') return; // aborted or removed by a listener
+    if (before.defaultPrevented) {
+      e.status = 'skipped';
+      this.#onChange();
+      return;
+    }
+    key = String(before.detail.key);
+    const strategy = this.#resolveStrategy();
+    if (!strategy) return this.#fail(e, new UploadError('unknown-strategy', `No strategy "${this.#strategyLabel()}" is registered.`));
+    e.key = key;
+    this.dispatchEvent(new OssUploadStartEvent({ file: this.#info(e) }));
+    this.#onChange();
+
+    const retries = Math.max(0, Math.floor(this.#options.retries ?? 3));
+    for (;;) {
+      let result: UploadResult;
+      try {
+        const dir = this.#options.dir;
+        result = await strategy.upload(e.file, {
+          key, meta: { ...before.detail.meta }, contentType, signal: run.signal,
+          ...(dir ? { dir } : {}),
+          onProgress: (loaded) => {
+            if (!run.signal.aborted) this.#progress(e, loaded);
+          },
+        });
+      } catch (thrown) {
+        if (run.signal.aborted || (e.status as UploadStatus) === 'aborted') return; // abort() has said so already
+        const error = UploadError.from(thrown);
+        if (!error.retryable || e.attempt > retries) return this.#fail(e, error);
+        const delay = this.#delay(e.attempt);
+        e.attempt++;
+        e.status = 'retrying';
+        this.dispatchEvent(new OssUploadRetryEvent({ file: this.#info(e), attempt: e.attempt, delay, manual: false, error: error.toJSON() }));
+        this.#onChange();
+        try {
+          await sleep(delay, run.signal);
+        } catch {
+          return;
+        }
+        if (e.status !== 'retrying') return;
+        e.status = 'uploading';
+        this.#onChange();
+        continue;
+      }
+      if (e.status !== 'uploading') return;
+      this.#progress(e, e.file.size, true);
+      e.status = 'success';
+      e.key = result.key;
+      e.url = result.url;
+      const detail = { file: this.#info(e), key: result.key, bucket: result.bucket, url: result.url, strategy: strategy.name } as const;
+      this.dispatchEvent(new OssUploadSuccessEvent({
+        ...detail,
+        ...(result.etag !== undefined ? { etag: result.etag } : {}),
+        ...(result.requestId !== undefined ? { requestId: result.requestId } : {}),
+        ...(result.callback !== undefined ? { callback: result.callback } : {}),
+      }));
+      this.#onChange();
+      return;
+    }
+  }
+
+  #fail(e: Entry, error: UploadError): void {
+    if (error.code === 'aborted') {
+      if (e.status !== 'aborted') {
+        e.status = 'aborted';
+        this.dispatchEvent(new OssUploadAbortEvent({ file: this.#info(e) }));
+      }
+      this.#onChange();
+      return;
+    }
+    e.status = 'error';
+    e.error = error.toJSON();
+    this.dispatchEvent(new OssUploadErrorEvent({ file: this.#info(e), ...error.toJSON() }));
+    this.#onChange();
+  }
+}

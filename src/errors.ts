@@ -1,0 +1,111 @@
+// Stable error codes of <oss-upload> and the error class that carries them. The element
+// translates codes to text (src/i18n.ts); apps branch on `code`, never on `message`.
+
+/**
+ * Every code an upload can fail or be rejected with. Listed once here; README documents them.
+ * - Validation before any request (`oss-upload-reject`, or `oss-upload-error` when the server says it):
+ *   `too-large`, `too-small`, `wrong-type`, `too-many-files`.
+ * - `too-large-for-strategy`: over what the strategy can send (PostObject: 5 GB); use the `sts` strategy.
+ * - The app's credential endpoint: `credentials-network` (unreachable), `credentials-server-error`
+ *   (5xx, 429), `credentials-unauthorized` (401, 403), `dir-not-allowed` (403 DirNotAllowed),
+ *   `credentials-refused` (any other 4xx), `credentials-invalid` (not JSON, or not a known format).
+ * - Transfer: `network` (the connection to OSS failed), `oss-error` (OSS answered with an error;
+ *   `ossCode`, `requestId` and `status` say which), `aborted`.
+ * - Setup: `no-endpoint`, `unknown-strategy`, `invalid-key`; anything else: `unknown`.
+ */
+export const ERROR_CODES = [
+  'too-large',
+  'too-small',
+  'wrong-type',
+  'too-many-files',
+  'too-large-for-strategy',
+  'credentials-network',
+  'credentials-server-error',
+  'credentials-unauthorized',
+  'credentials-refused',
+  'credentials-invalid',
+  'dir-not-allowed',
+  'network',
+  'oss-error',
+  'aborted',
+  'no-endpoint',
+  'unknown-strategy',
+  'invalid-key',
+  'unknown',
+] as const;
+
+export type UploadErrorCode = (typeof ERROR_CODES)[number];
+
+export interface UploadErrorInit {
+  status?: number;
+  ossCode?: string;
+  requestId?: string;
+  /** The `code` of the credential endpoint's JSON error body (`DirNotAllowed`, `FileTooLarge`, …). */
+  endpointCode?: string;
+  retryable?: boolean;
+  cause?: unknown;
+}
+
+/** Plain data describing an error: what `oss-upload-error` and the file list carry. */
+export interface UploadErrorData {
+  code: UploadErrorCode;
+  message: string;
+  status?: number;
+  ossCode?: string;
+  requestId?: string;
+  endpointCode?: string;
+  retryable: boolean;
+}
+
+/** OSS codes that mean "slow down or try again later" even when the status is a 4xx. */
+const RETRYABLE_OSS_CODES = new Set(['Throttling', 'RequestTimeout', 'InternalError', 'ServiceUnavailable', 'SlowDown', 'TooManyRequests']);
+
+/** Whether an HTTP status may succeed on a later attempt: 5xx and 429 (and 408). */
+export function isRetryableStatus(status: number): boolean {
+  return status >= 500 || status === 429 || status === 408;
+}
+
+export function isRetryableOssCode(code: string | undefined): boolean {
+  return code !== undefined && RETRYABLE_OSS_CODES.has(code);
+}
+
+const RETRYABLE_BY_DEFAULT: ReadonlySet<UploadErrorCode> = new Set(['network', 'credentials-network', 'credentials-server-error']);
+
+export class UploadError extends Error {
+  readonly code: UploadErrorCode;
+  readonly status?: number;
+  readonly ossCode?: string;
+  readonly requestId?: string;
+  readonly endpointCode?: string;
+  /** Whether trying again may help (network, 5xx, throttling); refusals are final. */
+  readonly retryable: boolean;
+
+  constructor(code: UploadErrorCode, message: string, init: UploadErrorInit = {}) {
+    super(message, init.cause === undefined ? undefined : { cause: init.cause });
+    this.name = 'UploadError';
+    this.code = code;
+    if (init.status !== undefined) this.status = init.status;
+    if (init.ossCode !== undefined) this.ossCode = init.ossCode;
+    if (init.requestId !== undefined) this.requestId = init.requestId;
+    if (init.endpointCode !== undefined) this.endpointCode = init.endpointCode;
+    this.retryable = init.retryable ?? RETRYABLE_BY_DEFAULT.has(code);
+  }
+
+  /** The error as plain, serialisable data (no prototype, no cause). */
+  toJSON(): UploadErrorData {
+    const data: UploadErrorData = { code: this.code, message: this.message, retryable: this.retryable };
+    if (this.status !== undefined) data.status = this.status;
+    if (this.ossCode !== undefined) data.ossCode = this.ossCode;
+    if (this.requestId !== undefined) data.requestId = this.requestId;
+    if (this.endpointCode !== undefined) data.endpointCode = this.endpointCode;
+    return data;
+  }
+
+  /** Any thrown value as an UploadError: an abort becomes `aborted`, the rest `unknown`. */
+  static from(error: unknown): UploadError {
+    if (error instanceof UploadError) return error;
+    if (error instanceof DOMException && error.name === 'AbortError') return new UploadError('aborted', 'The upload was aborted.');
+    const message = error instanceof Error ? error.message : String(error);
+    return new UploadError('unknown', message || 'The upload failed.', { cause: error });
+  }
+}

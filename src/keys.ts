@@ -1,0 +1,161 @@
+// Object keys. The rule (README "Key rule"): key = the server's `dir` + the `key-template`
+// rendered for the file, default `{id}/{name}`: a time-ordered random id that cannot collide by
+// accident, as a folder, then the file's own name, cleaned so that it stays one readable path
+// segment. URLs are built from keys with every segment percent-encoded.
+import { encodeKeyPath } from './signing/encoding.js';
+import { UploadError } from './errors.js';
+
+export const DEFAULT_KEY_TEMPLATE = '{id}/{name}';
+/** OSS keys are 1–1023 bytes of UTF-8. */
+export const MAX_KEY_BYTES = 1023;
+/** A cleaned name keeps at most this many bytes (the extension survives the cut). */
+export const MAX_NAME_BYTES = 200;
+
+/** The placeholders `key-template` understands. */
+export const KEY_PLACEHOLDERS = ['id', 'uuid', 'name', 'base', 'ext', 'date', 'yyyy', 'mm', 'dd', 'timestamp'] as const;
+export type KeyPlaceholder = (typeof KEY_PLACEHOLDERS)[number];
+
+const encoder = new TextEncoder();
+const byteLength = (text: string) => encoder.encode(text).length;
+// C0, DEL and C1 controls, and the Unicode line/paragraph separators: never useful in a key.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+
+/** Cuts a string to at most `max` UTF-8 bytes without splitting a character. */
+function cutBytes(text: string, max: number): string {
+  let out = '';
+  let bytes = 0;
+  for (const ch of text) {
+    const n = byteLength(ch);
+    if (bytes + n > max) break;
+    out += ch;
+    bytes += n;
+  }
+  return out;
+}
+
+/**
+ * A file name as one safe, readable key segment: Unicode NFC (macOS hands out NFD), no control
+ * characters, `/` and `\` become `_` (so `../x` cannot climb out of its folder), a name that is
+ * only dots becomes `_`, `${` becomes `$_{` (OSS would expand `${filename}`), surrounding spaces
+ * trimmed, at most 200 bytes with the extension kept. Spaces, Unicode, `#`, `?` and `%` stay:
+ * they are legal in keys, and URLs encode them.
+ */
+export function cleanFileName(name: string): string {
+  let clean = name.normalize('NFC').replace(CONTROL, '').replace(/[/\\]/g, '_').replace(/\$\{/g, '$_{').trim();
+  if (/^\.*$/.test(clean)) clean = clean === '' ? 'file' : '_';
+  if (byteLength(clean) > MAX_NAME_BYTES) {
+    const { base, ext } = splitName(clean);
+    const keptExt = byteLength(ext) <= 20 ? ext : '';
+    clean = cutBytes(keptExt ? base : clean, MAX_NAME_BYTES - byteLength(keptExt)).trimEnd() + keptExt;
+  }
+  return clean;
+}
+
+/** `photo.tar.gz` → base `photo.tar`, ext `.gz`; `.env` → base `.env`, ext ``. */
+export function splitName(name: string): { base: string; ext: string } {
+  const dot = name.lastIndexOf('.');
+  if (dot <= 0 || dot === name.length - 1) return { base: name, ext: '' };
+  return { base: name.slice(0, dot), ext: name.slice(dot) };
+}
+
+const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
+
+/**
+ * A ULID in lower case: 48 bits of milliseconds then 80 random bits, 26 characters. Sorted by
+ * time in a bucket listing; two ids in the same millisecond collide with odds 2^-80.
+ * `crypto.getRandomValues` also works on plain-http pages, where `randomUUID` does not exist.
+ */
+export function newId(now = Date.now()): string {
+  let time = '';
+  let t = now;
+  for (let i = 0; i < 10; i++) {
+    time = CROCKFORD[t % 32]! + time;
+    t = Math.floor(t / 32);
+  }
+  const random = crypto.getRandomValues(new Uint8Array(16));
+  let rest = '';
+  for (let i = 0; i < 16; i++) rest += CROCKFORD[random[i]! % 32];
+  return time + rest;
+}
+
+/** An RFC 4122 version 4 UUID, from getRandomValues (works outside secure contexts). */
+export function newUuid(): string {
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6]! & 0x0f) | 0x40;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  const hex = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+export interface KeyFile {
+  name: string;
+}
+
+/**
+ * Renders a key template for a file. Placeholders: `{id}` ULID, `{uuid}` random UUID, `{name}`
+ * cleaned file name, `{base}` / `{ext}` its stem and extension (with the dot), `{date}` YYYY-MM-DD,
+ * `{yyyy}` `{mm}` `{dd}` (UTC), `{timestamp}` ms since the epoch. Unknown placeholders are an
+ * `invalid-key` error. The result is normalised by {@link normalizeKey}.
+ */
+export function renderKeyTemplate(template: string, file: KeyFile, now = new Date()): string {
+  const name = cleanFileName(file.name);
+  const { base, ext } = splitName(name);
+  const iso = now.toISOString();
+  const values: Record<KeyPlaceholder, () => string> = {
+    id: () => newId(now.getTime()),
+    uuid: newUuid,
+    name: () => name,
+    base: () => base,
+    ext: () => ext,
+    date: () => iso.slice(0, 10),
+    yyyy: () => iso.slice(0, 4),
+    mm: () => iso.slice(5, 7),
+    dd: () => iso.slice(8, 10),
+    timestamp: () => String(now.getTime()),
+  };
+  const key = template.replace(/\{([^{}]*)\}/g, (_, placeholder: string) => {
+    const value = values[placeholder as KeyPlaceholder];
+    if (!value) throw new UploadError('invalid-key', `Unknown placeholder {${placeholder}} in key-template; known: ${KEY_PLACEHOLDERS.map((p) => `{${p}}`).join(' ')}.`);
+    return value();
+  });
+  return normalizeKey(key);
+}
+
+/**
+ * A key as OSS and URLs take it: no leading `/`, no empty, `.` or `..` segments (browsers would
+ * resolve them in the URL), no control characters; 1–1023 bytes, else `invalid-key`.
+ */
+export function normalizeKey(key: string): string {
+  const segments = key.replace(CONTROL, '').split('/');
+  const trailing = segments.length > 1 && segments.at(-1) === '';
+  const kept = segments.filter((s) => s !== '').map((s) => (/^\.{1,2}$/.test(s) ? '_' : s));
+  const out = kept.join('/') + (trailing && kept.length ? '/' : '');
+  if (out === '' || out.endsWith('/')) throw new UploadError('invalid-key', `The object key "${key}" has no file name.`);
+  if (byteLength(out) > MAX_KEY_BYTES) throw new UploadError('invalid-key', `The object key is longer than ${MAX_KEY_BYTES} bytes.`);
+  return out;
+}
+
+/** The server's prefix and the relative key, as the full object key. The prefix is used as given. */
+export function joinKey(dir: string, key: string): string {
+  return normalizeKey(dir + key.replace(/^\/+/, ''));
+}
+
+/** The URL of an object under a bucket URL (`https://bucket.oss-….com` or path-style `http://host/bucket`). */
+export function objectUrl(bucketUrl: string, key: string): string {
+  return `${bucketUrl.replace(/\/+$/, '')}/${encodeKeyPath(key)}`;
+}
+
+/** The bucket a bucket URL names: the first label of a virtual-hosted host, else the first path segment. */
+export function bucketOf(bucketUrl: string): string {
+  let url: URL;
+  try {
+    url = new URL(bucketUrl);
+  } catch {
+    return '';
+  }
+  const segment = url.pathname.split('/').find((s) => s !== '');
+  if (segment) return decodeURIComponent(segment);
+  const labels = url.hostname.split('.');
+  return labels.length > 2 || (labels.length === 2 && labels[1] === 'localhost') ? labels[0]! : '';
+}

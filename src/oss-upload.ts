@@ -1,0 +1,531 @@
+// <oss-upload>: the package's browser entry and its only side-effect module (the guarded
+// define at the end). The element maps attributes to the UploadController, re-fires its events
+// on itself, and renders the button, the drop zone and the file list. Transport lives in
+// src/strategies, state in src/controller.ts.
+import { LitElement, css, html, nothing, type PropertyValues, type ComplexAttributeConverter } from 'lit';
+import { property, state } from 'lit/decorators.js';
+import { repeat } from 'lit/directives/repeat.js';
+import { UploadController, type UploadFile } from './controller.js';
+import type { FetchCredentials, RequestHeaders } from './credentials.js';
+import { EVENT_NAMES, refire, type OssUploadEvent } from './events.js';
+import { DEFAULT_STRINGS, errorText, format, formatBytes, mergeStrings, type OssUploadStrings } from './i18n.js';
+import { DEFAULT_KEY_TEMPLATE } from './keys.js';
+import { DEFAULT_STRATEGY } from './strategies/index.js';
+
+export * from './events.js';
+export * from './errors.js';
+export { UploadController, matchesAccept, type UploadFile, type UploadControllerOptions } from './controller.js';
+export { CredentialCache, requestCredentials, type CredentialRequest, type CredentialsConfig, type FetchCredentials, type RequestHeaders } from './credentials.js';
+export {
+  DEFAULT_KEY_TEMPLATE, KEY_PLACEHOLDERS, cleanFileName, renderKeyTemplate, normalizeKey, joinKey, objectUrl, newId,
+} from './keys.js';
+export * from './strategies/index.js';
+export { DEFAULT_STRINGS, type OssUploadStrings } from './i18n.js';
+
+const UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3 };
+
+/** Sizes in bytes, or with a binary unit: `1048576`, `500KB`, `10 MB`, `1.5GiB`. */
+export const sizeConverter: ComplexAttributeConverter<number | undefined> = {
+  fromAttribute(value: string | null): number | undefined {
+    if (value === null) return undefined;
+    const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(value);
+    const unit = m ? UNITS[m[2]!.toLowerCase()] : undefined;
+    return m && unit !== undefined ? Math.round(Number(m[1]) * unit) : undefined;
+  },
+  toAttribute(value: number | undefined): string | null {
+    return value === undefined ? null : String(value);
+  },
+};
+
+/**
+ * Uploads files from the page straight to Alibaba Cloud OSS with credentials from your server.
+ *
+ * @summary A drop-in file uploader for Alibaba Cloud OSS: button, drop zone, file list with progress.
+ *
+ * @slot - The button's label (default "Choose files", or "Choose a file" without `multiple`).
+ * @slot hint - The text beside the button in the drop zone (default "or drop them here").
+ *
+ * @csspart dropzone - The area that takes dropped files and opens the file picker on click; has `data-dragover` while files are dragged over it.
+ * @csspart button - The button that opens the file picker.
+ * @csspart hint - The text beside the button.
+ * @csspart file-list - The list of files (`<ul>`), absent while empty.
+ * @csspart file - One file (`<li>`), with `data-status` = pending | queued | uploading | retrying | success | error | aborted | skipped.
+ * @csspart file-name - The file's name.
+ * @csspart file-size - The file's size.
+ * @csspart progress - The file's progress bar (`<progress>`).
+ * @csspart status - The file's status text (while it has no error).
+ * @csspart error - The file's error text.
+ * @csspart cancel-button - Aborts the file's upload.
+ * @csspart retry-button - Uploads a failed, cancelled or skipped file again.
+ * @csspart remove-button - Takes a finished file off the list.
+ *
+ * @cssproperty --oss-upload-accent-color - Button, progress and focus colour. Default `#1a73e8`.
+ * @cssproperty --oss-upload-button-text-color - Text on the button. Default `#fff`.
+ * @cssproperty --oss-upload-text-color - Text colour. Default `inherit`.
+ * @cssproperty --oss-upload-muted-color - Secondary text (sizes, hints, statuses). Default `#5f6368`.
+ * @cssproperty --oss-upload-border-color - Drop zone and list borders. Default `#c4c7cc`.
+ * @cssproperty --oss-upload-background - The file list's background. Default `transparent`.
+ * @cssproperty --oss-upload-dropzone-background - The drop zone's background. Default `#f8f9fa`.
+ * @cssproperty --oss-upload-dragover-background - The drop zone's background while files are over it. Default `#e8f0fe`.
+ * @cssproperty --oss-upload-progress-track-color - The empty part of a progress bar. Default `#e3e6ea`.
+ * @cssproperty --oss-upload-success-color - Status text of uploaded files. Default `#137333`.
+ * @cssproperty --oss-upload-error-color - Error text. Default `#c5221f`.
+ * @cssproperty --oss-upload-radius - Corner radius. Default `8px`.
+ * @cssproperty --oss-upload-spacing - The base spacing unit. Default `12px`.
+ *
+ * @fires {OssUploadSelectEvent} oss-upload-select - Files were accepted into the list. `detail.files`.
+ * @fires {OssUploadRejectEvent} oss-upload-reject - Files were refused before any request (`accept`, `max-size`, `min-size`, `max-files`, strategy limit). `detail.files[].code`.
+ * @fires {OssUploadBeforeEvent} oss-upload-before - A file is about to start; cancelable (skips the file); `detail.key` and `detail.meta` may be changed.
+ * @fires {OssUploadStartEvent} oss-upload-start - A file started uploading.
+ * @fires {OssUploadProgressEvent} oss-upload-progress - Bytes went out: `loaded`, `total`, `percent` and the `batch` totals; monotonic, ends with loaded === total.
+ * @fires {OssUploadSuccessEvent} oss-upload-success - A file is stored: `key`, `bucket`, `url`, `etag`, `strategy`, `callback`.
+ * @fires {OssUploadErrorEvent} oss-upload-error - A file failed for good: `code`, `message`, `status`, `ossCode`, `requestId`, `retryable`.
+ * @fires {OssUploadAbortEvent} oss-upload-abort - A file was cancelled.
+ * @fires {OssUploadRetryEvent} oss-upload-retry - A file is tried again (`manual` for `retry()`), after `delay` ms.
+ * @fires {OssUploadCompleteEvent} oss-upload-complete - The queue drained: `successful`, `failed`, `aborted`.
+ */
+export class OssUpload extends LitElement {
+  static override styles = css`
+    :host {
+      display: block;
+      color: var(--oss-upload-text-color, inherit);
+      font: inherit;
+      line-height: 1.4;
+    }
+    :host([hidden]) {
+      display: none;
+    }
+    * {
+      box-sizing: border-box;
+    }
+    [part='dropzone'] {
+      display: flex;
+      flex-wrap: wrap;
+      align-items: center;
+      justify-content: center;
+      gap: var(--oss-upload-spacing, 12px);
+      padding: calc(var(--oss-upload-spacing, 12px) * 1.75) var(--oss-upload-spacing, 12px);
+      border: 2px dashed var(--oss-upload-border-color, #c4c7cc);
+      border-radius: var(--oss-upload-radius, 8px);
+      background: var(--oss-upload-dropzone-background, #f8f9fa);
+      cursor: pointer;
+      text-align: center;
+      transition: background-color 0.15s, border-color 0.15s;
+    }
+    [part='dropzone'][data-dragover] {
+      border-color: var(--oss-upload-accent-color, #1a73e8);
+      background: var(--oss-upload-dragover-background, #e8f0fe);
+    }
+    :host([disabled]) [part='dropzone'] {
+      cursor: not-allowed;
+      opacity: 0.6;
+    }
+    [part='button'] {
+      font: inherit;
+      font-weight: 600;
+      padding: 0.5em 1.1em;
+      border: 1px solid transparent;
+      border-radius: calc(var(--oss-upload-radius, 8px) * 0.75);
+      background: var(--oss-upload-accent-color, #1a73e8);
+      color: var(--oss-upload-button-text-color, #fff);
+      cursor: pointer;
+    }
+    [part='button']:hover:not(:disabled) {
+      filter: brightness(1.08);
+    }
+    [part='button']:disabled {
+      cursor: not-allowed;
+    }
+    button:focus-visible {
+      outline: 2px solid var(--oss-upload-accent-color, #1a73e8);
+      outline-offset: 2px;
+    }
+    [part='hint'] {
+      color: var(--oss-upload-muted-color, #5f6368);
+    }
+    [part='file-list'] {
+      list-style: none;
+      margin: var(--oss-upload-spacing, 12px) 0 0;
+      padding: 0;
+      border: 1px solid var(--oss-upload-border-color, #c4c7cc);
+      border-radius: var(--oss-upload-radius, 8px);
+      background: var(--oss-upload-background, transparent);
+    }
+    [part='file'] {
+      display: grid;
+      grid-template-columns: minmax(0, 1fr) auto auto;
+      grid-template-areas:
+        'name size actions'
+        'progress progress actions'
+        'status status actions';
+      align-items: center;
+      column-gap: var(--oss-upload-spacing, 12px);
+      row-gap: 4px;
+      padding: calc(var(--oss-upload-spacing, 12px) * 0.75) var(--oss-upload-spacing, 12px);
+    }
+    [part='file'] + [part='file'] {
+      border-top: 1px solid var(--oss-upload-border-color, #c4c7cc);
+    }
+    [part='file-name'] {
+      grid-area: name;
+      overflow: hidden;
+      text-overflow: ellipsis;
+      white-space: nowrap;
+      font-weight: 500;
+    }
+    [part='file-size'] {
+      grid-area: size;
+      color: var(--oss-upload-muted-color, #5f6368);
+      font-size: 0.875em;
+      font-variant-numeric: tabular-nums;
+    }
+    [part='progress'] {
+      grid-area: progress;
+      width: 100%;
+      height: 6px;
+      appearance: none;
+      border: 0;
+      border-radius: 3px;
+      overflow: hidden;
+      background: var(--oss-upload-progress-track-color, #e3e6ea);
+      color: var(--oss-upload-accent-color, #1a73e8);
+    }
+    [part='progress']::-webkit-progress-bar {
+      background: var(--oss-upload-progress-track-color, #e3e6ea);
+    }
+    [part='progress']::-webkit-progress-value {
+      background: var(--oss-upload-accent-color, #1a73e8);
+      transition: width 0.2s;
+    }
+    [part='progress']::-moz-progress-bar {
+      background: var(--oss-upload-accent-color, #1a73e8);
+    }
+    [data-status='success'] [part='progress']::-webkit-progress-value {
+      background: var(--oss-upload-success-color, #137333);
+    }
+    [data-status='success'] [part='progress']::-moz-progress-bar {
+      background: var(--oss-upload-success-color, #137333);
+    }
+    [data-status='error'] [part='progress']::-webkit-progress-value,
+    [data-status='aborted'] [part='progress']::-webkit-progress-value {
+      background: var(--oss-upload-muted-color, #5f6368);
+    }
+    [part='status'],
+    [part='error'] {
+      grid-area: status;
+      font-size: 0.875em;
+      color: var(--oss-upload-muted-color, #5f6368);
+    }
+    [data-status='success'] [part='status'] {
+      color: var(--oss-upload-success-color, #137333);
+    }
+    [part='error'] {
+      color: var(--oss-upload-error-color, #c5221f);
+    }
+    .actions {
+      grid-area: actions;
+      display: flex;
+      gap: 4px;
+    }
+    .actions button {
+      font: inherit;
+      font-size: 0.875em;
+      padding: 0.25em 0.7em;
+      border: 1px solid var(--oss-upload-border-color, #c4c7cc);
+      border-radius: calc(var(--oss-upload-radius, 8px) * 0.75);
+      background: transparent;
+      color: inherit;
+      cursor: pointer;
+    }
+    .actions button:hover {
+      border-color: var(--oss-upload-accent-color, #1a73e8);
+      color: var(--oss-upload-accent-color, #1a73e8);
+    }
+    .sr-only {
+      position: absolute;
+      width: 1px;
+      height: 1px;
+      margin: -1px;
+      padding: 0;
+      overflow: hidden;
+      clip: rect(0 0 0 0);
+      white-space: nowrap;
+      border: 0;
+    }
+  `;
+
+  /** The upload strategy: a registered name (`signed-policy`; apps may register more). */
+  @property({ reflect: true }) strategy: string = DEFAULT_STRATEGY;
+  /** URL of your credential endpoint (same origin by default; see `with-credentials`). */
+  @property() endpoint?: string;
+  /** Lets the user pick several files at once. */
+  @property({ type: Boolean }) multiple = false;
+  /** Accepted types, as on `<input type=file>`: `.pdf,image/*`. Others are rejected before any request. */
+  @property() accept?: string;
+  /** Largest file: bytes, or with a unit (`10MB`, `1.5GiB`; binary multiples). */
+  @property({ attribute: 'max-size', converter: sizeConverter }) maxSize?: number;
+  /** Smallest file, like `max-size`. */
+  @property({ attribute: 'min-size', converter: sizeConverter }) minSize?: number;
+  /** Most files the list may hold until some are removed. */
+  @property({ attribute: 'max-files', type: Number }) maxFiles?: number;
+  /**
+   * A key prefix the page proposes to the endpoint; the server decides (and may refuse it).
+   * Attribute `dir` (as the endpoint's query parameter is named); the property is `uploadDir`
+   * because `HTMLElement.dir` is the text direction, which this element leaves alone.
+   */
+  @property({ attribute: 'dir' }) uploadDir?: string;
+  /** Files uploading at a time. */
+  @property({ type: Number }) concurrency = 3;
+  /** Automatic retries after a retryable failure (network, 5xx, throttling). */
+  @property({ type: Number }) retries = 3;
+  /** Base delay of the exponential backoff between retries, ms (doubles each time, with jitter). */
+  @property({ attribute: 'retry-delay', type: Number }) retryDelay = 1000;
+  /** Waits for `upload()` instead of starting as soon as files are chosen. */
+  @property({ type: Boolean }) manual = false;
+  /** Blocks choosing and dropping files. */
+  @property({ type: Boolean, reflect: true }) disabled = false;
+  /** Sends cookies to a cross-origin endpoint (`fetch` with `credentials: 'include'`). */
+  @property({ attribute: 'with-credentials', type: Boolean }) withCredentials = false;
+  /** How object keys are made under the server's dir; placeholders in README "Key rule". */
+  @property({ attribute: 'key-template' }) keyTemplate: string = DEFAULT_KEY_TEMPLATE;
+  /** Headers for the endpoint (e.g. a bearer token): an object, or a function returning one (may be async). Property only. */
+  @property({ attribute: false }) requestHeaders?: RequestHeaders;
+  /** Replaces the GET to the endpoint with your own function returning the endpoint's JSON. Property only. */
+  @property({ attribute: false }) fetchCredentials?: FetchCredentials;
+  /** Replaces some of the UI's words (partial `OssUploadStrings`). Property only. */
+  @property({ attribute: false }) i18n?: Partial<OssUploadStrings>;
+
+  @state() private dragging = false;
+  @state() private announcement = '';
+
+  readonly #controller = new UploadController({}, () => this.requestUpdate());
+  readonly #internals: ElementInternals | undefined;
+  #dragDepth = 0;
+
+  constructor() {
+    super();
+    try {
+      this.#internals = this.attachInternals();
+    } catch {
+      this.#internals = undefined;
+    }
+    for (const name of EVENT_NAMES) this.#controller.addEventListener(name, this.#handleControllerEvent);
+  }
+
+  /** The files and their state, oldest first (read-only snapshots; `file` is the File). */
+  get files(): readonly UploadFile[] {
+    return this.#controller.files;
+  }
+
+  /** Opens the file picker (no-op while `disabled`). */
+  browse(): void {
+    if (this.disabled) return;
+    this.#input?.click();
+  }
+
+  /** Adds files as if the user chose them: validated, listed, and uploaded unless `manual`. Returns the accepted ids. */
+  addFiles(files: Iterable<File> | ArrayLike<File>): string[] {
+    this.#sync();
+    return this.#controller.addFiles(files);
+  }
+
+  /** Starts the files waiting for it (with `manual`). */
+  upload(): void {
+    this.#sync();
+    this.#controller.upload();
+  }
+
+  /** Cancels one file's upload, or all unfinished ones. */
+  abort(id?: string): void {
+    this.#controller.abort(id);
+  }
+
+  /** Uploads again one failed/cancelled/skipped file, or all of them. */
+  retry(id?: string): void {
+    this.#sync();
+    this.#controller.retry(id);
+  }
+
+  /**
+   * Takes a file off the list (cancelling it first if unfinished). Without an id it is
+   * `Element.remove()`: the element leaves the DOM, as any element would.
+   */
+  override remove(id?: string): void {
+    if (id === undefined) super.remove();
+    else this.#controller.remove(id);
+  }
+
+  /** Empties the list, cancelling unfinished uploads. */
+  clear(): void {
+    this.#controller.clear();
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    super.willUpdate(changed);
+    this.#sync();
+  }
+
+  #sync(): void {
+    this.#controller.configure({
+      strategy: this.strategy || DEFAULT_STRATEGY,
+      endpoint: this.endpoint,
+      requestHeaders: this.requestHeaders,
+      withCredentials: this.withCredentials,
+      fetchCredentials: this.fetchCredentials,
+      accept: this.accept,
+      maxSize: this.maxSize,
+      minSize: this.minSize,
+      maxFiles: this.maxFiles,
+      multiple: this.multiple,
+      dir: this.uploadDir,
+      concurrency: Number.isFinite(this.concurrency) && this.concurrency > 0 ? this.concurrency : 3,
+      retries: Number.isFinite(this.retries) && this.retries >= 0 ? this.retries : 3,
+      retryDelay: Number.isFinite(this.retryDelay) && this.retryDelay >= 0 ? this.retryDelay : 1000,
+      manual: this.manual,
+      keyTemplate: this.keyTemplate || DEFAULT_KEY_TEMPLATE,
+    });
+  }
+
+  get #input(): HTMLInputElement | null {
+    return this.renderRoot?.querySelector('input[type=file]') ?? null;
+  }
+
+  get #strings(): OssUploadStrings {
+    return this.i18n ? mergeStrings(this.i18n) : DEFAULT_STRINGS;
+  }
+
+  readonly #handleControllerEvent = (event: Event): void => {
+    const own = refire(event as OssUploadEvent);
+    this.dispatchEvent(own);
+    if (own.defaultPrevented) event.preventDefault();
+    const strings = this.#strings;
+    const detail = own.detail as { file?: { name: string } };
+    if (own.type === 'oss-upload-success' && detail.file) this.announcement = `${detail.file.name}: ${strings.status.success}`;
+    if (own.type === 'oss-upload-error' && detail.file) {
+      this.announcement = `${detail.file.name}: ${errorText(strings, own.detail as { code: 'unknown' })}`;
+    }
+    if (own.type === 'oss-upload-reject') {
+      const files = (own.detail as { files: Array<{ name: string; code: 'too-large' }> }).files;
+      this.announcement = files.map((f) => `${f.name}: ${errorText(strings, f)}`).join(' ');
+    }
+  };
+
+  readonly #handleZoneClick = (): void => {
+    this.browse();
+  };
+
+  readonly #handleChange = (event: Event): void => {
+    const input = event.target as HTMLInputElement;
+    if (input.files?.length) this.addFiles(input.files);
+    input.value = ''; // choosing the same file again must fire change again
+  };
+
+  #setDragging(on: boolean): void {
+    this.dragging = on;
+    this.toggleAttribute('dragover', on);
+    try {
+      if (on) this.#internals?.states.add('dragover');
+      else this.#internals?.states.delete('dragover');
+    } catch {
+      /* CustomStateSet unsupported: the attribute still says it */
+    }
+  }
+
+  readonly #handleDragEnter = (event: DragEvent): void => {
+    if (this.disabled || !event.dataTransfer?.types.includes('Files')) return;
+    event.preventDefault();
+    this.#dragDepth++;
+    this.#setDragging(true);
+  };
+
+  readonly #handleDragOver = (event: DragEvent): void => {
+    if (this.disabled || !event.dataTransfer?.types.includes('Files')) return;
+    event.preventDefault();
+    event.dataTransfer.dropEffect = 'copy';
+    if (!this.dragging) this.#setDragging(true);
+  };
+
+  readonly #handleDragLeave = (): void => {
+    this.#dragDepth = Math.max(0, this.#dragDepth - 1);
+    if (this.#dragDepth === 0) this.#setDragging(false);
+  };
+
+  readonly #handleDrop = (event: DragEvent): void => {
+    this.#dragDepth = 0;
+    this.#setDragging(false);
+    if (this.disabled) return;
+    event.preventDefault();
+    const files = event.dataTransfer?.files;
+    if (files?.length) this.addFiles(files);
+  };
+
+  readonly #handlePaste = (event: ClipboardEvent): void => {
+    const files = event.clipboardData?.files;
+    if (this.disabled || !files?.length) return;
+    event.preventDefault();
+    this.addFiles(files);
+  };
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.addEventListener('paste', this.#handlePaste);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.removeEventListener('paste', this.#handlePaste);
+  }
+
+  #renderFile(f: UploadFile, s: OssUploadStrings) {
+    const label = (template: string) => format(template, { name: f.name });
+    const unfinished = f.status === 'queued' || f.status === 'uploading' || f.status === 'retrying';
+    const canRetry = f.status === 'error' || f.status === 'aborted' || f.status === 'skipped';
+    const canRemove = !unfinished;
+    const statusText = format(s.status[f.status], { percent: f.percent });
+    return html`<li part="file" data-status=${f.status}>
+      <span part="file-name" title=${f.name}>${f.name}</span>
+      <span part="file-size">${formatBytes(f.size)}</span>
+      <progress part="progress" max="100" .value=${f.percent} aria-label=${label(s.progressLabel)}></progress>
+      ${f.error
+        ? html`<span part="error">${errorText(s, f.error)}</span>`
+        : html`<span part="status">${statusText}</span>`}
+      <span class="actions">
+        ${unfinished || f.status === 'pending'
+          ? html`<button part="cancel-button" type="button" aria-label=${label(s.cancelLabel)}
+              @click=${() => (f.status === 'pending' ? this.remove(f.id) : this.abort(f.id))}>${s.cancel}</button>`
+          : nothing}
+        ${canRetry
+          ? html`<button part="retry-button" type="button" aria-label=${label(s.retryLabel)} @click=${() => this.retry(f.id)}>${s.retry}</button>`
+          : nothing}
+        ${canRemove && f.status !== 'pending'
+          ? html`<button part="remove-button" type="button" aria-label=${label(s.removeLabel)} @click=${() => this.remove(f.id)}>${s.remove}</button>`
+          : nothing}
+      </span>
+    </li>`;
+  }
+
+  protected override render() {
+    const s = this.#strings;
+    const files = this.#controller.files;
+    return html`
+      <div part="dropzone" ?data-dragover=${this.dragging} @click=${this.#handleZoneClick}
+        @dragenter=${this.#handleDragEnter} @dragover=${this.#handleDragOver} @dragleave=${this.#handleDragLeave} @drop=${this.#handleDrop}>
+        <button part="button" type="button" ?disabled=${this.disabled}><slot>${this.multiple ? s.chooseFiles : s.chooseFile}</slot></button>
+        <span part="hint"><slot name="hint">${s.dropHint}</slot></span>
+      </div>
+      <input type="file" hidden tabindex="-1" aria-hidden="true" ?multiple=${this.multiple} accept=${this.accept ?? ''} @change=${this.#handleChange} />
+      ${files.length
+        ? html`<ul part="file-list" aria-label=${s.fileListLabel}>${repeat(files, (f) => f.id, (f) => this.#renderFile(f, s))}</ul>`
+        : nothing}
+      <div class="sr-only" role="status" aria-live="polite">${this.announcement}</div>
+    `;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'oss-upload': OssUpload;
+  }
+}
+
+customElements.get('oss-upload') ?? customElements.define('oss-upload', OssUpload);

@@ -1,0 +1,44 @@
+// The strategy interface: how the controller hands one file to a transport. Plain TypeScript,
+// no Lit, no DOM rendering. A user may register their own (src/strategies/index.ts).
+import type { CredentialsConfig } from '../credentials.js';
+
+export interface UploadContext {
+  /** The object key relative to the prefix the server grants: the strategy prepends the server's `dir`. */
+  key: string;
+  /** The prefix the page proposes (the `dir` attribute), sent to the endpoint. */
+  dir?: string;
+  /** User metadata, sent as `x-oss-meta-<name>`. */
+  meta: Record<string, string>;
+  /** The content type to store (the file's type, or `application/octet-stream`). */
+  contentType: string;
+  signal: AbortSignal;
+  /** Bytes of the file sent in this attempt so far, and the file's size. */
+  onProgress(loaded: number, total: number): void;
+}
+
+export interface UploadResult {
+  /** The full object key. */
+  key: string;
+  bucket: string;
+  url: string;
+  etag?: string;
+  requestId?: string;
+  /** The app server's answer to OSS's upload callback (parsed JSON, or the text when not JSON). */
+  callback?: unknown;
+}
+
+/** What every strategy instance is given: how to reach the credential endpoint, read at call time. */
+export interface StrategyOptions {
+  credentials: () => CredentialsConfig;
+}
+
+export interface UploadStrategy {
+  readonly name: string;
+  /** The largest file this strategy can send; larger files fail with `too-large-for-strategy` before any request. */
+  readonly maxFileSize?: number;
+  /** Sends one file. Rejects with an `UploadError` (`aborted` when the signal aborts). */
+  upload(file: Blob & { readonly name?: string }, ctx: UploadContext): Promise<UploadResult>;
+}
+
+/** Makes a strategy for one element (its caches live as long as the instance). */
+export type StrategyFactory = (options: StrategyOptions) => UploadStrategy;
