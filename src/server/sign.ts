@@ -6,13 +6,16 @@ import {
   base64Utf8, encodePolicy, postSignatureV1, postSignatureV4, postV4Fields, v4Region,
   type PolicyCondition, type PostPolicy,
 } from '../signing/index.js';
+import {
+  HttpError, errorResponse, jsonResponse, checkPrefixOptions, grantedDir as grantDir, type PrefixOption,
+} from './common.js';
+
+export { HttpError, jsonResponse, errorResponse } from './common.js';
 
 /** The largest object PostObject accepts (OSS: 5 GB, 400 EntityTooLarge above). */
 export const POST_OBJECT_MAX_SIZE = 5 * 1024 ** 3;
 /** Longest lifetime OSS allows a V4 form (7 days from x-oss-date). */
 const MAX_EXPIRES_IN = 7 * 24 * 3600;
-/** OSS object keys are at most 1023 bytes; the prefix must leave room for a name. */
-const MAX_KEY_BYTES = 1023;
 /** A JSON POST body of the request fields is tiny; anything bigger is refused unread. */
 const MAX_REQUEST_BODY = 16 * 1024;
 
@@ -58,7 +61,7 @@ export interface SignHandlerOptions {
    * `HttpError` (or a `Response`) to refuse the request, e.g. 401 when nobody is signed in.
    * A trailing `/` is added when missing. Default `uploads/`.
    */
-  prefix?: string | ((request: Request) => string | Promise<string>);
+  prefix?: PrefixOption;
   /**
    * Sub-prefixes the browser may propose with `dir` (exact matches, trailing `/` optional); the
    * granted prefix becomes `prefix + dir`. Without a list every proposal is refused (403).
@@ -121,26 +124,6 @@ export interface SignedPostV1 {
   security_token?: string;
 }
 
-/** A refusal with a status and a stable code; the handler answers it as JSON `{code, message}`. */
-export class HttpError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly extra: Record<string, unknown> = {}) {
-    super(message);
-    this.name = 'HttpError';
-  }
-}
-
-/** A JSON response that no cache keeps (policies are short-lived and per user). */
-export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', ...headers },
-  });
-}
-
-export function errorResponse(err: HttpError, headers: Record<string, string> = {}): Response {
-  return jsonResponse(err.status, { ...err.extra, code: err.code, message: err.message }, headers);
-}
-
 /** The signature of an already built policy. The policy must already hold the V4 fields it pins. */
 export async function signPolicy(
   policy: PostPolicy,
@@ -158,28 +141,6 @@ export async function signPolicy(
 
 function isoDay(date: Date): string {
   return date.toISOString().slice(0, 10).replace(/-/g, '');
-}
-
-// ---- prefixes ----
-
-const CONTROL = /[\u0000-\u001f\u007f]/;
-
-/** Why a prefix is unsafe, or undefined when it is fine. '' is fine (no prefix). */
-function prefixProblem(dir: string): string | undefined {
-  if (dir === '') return undefined;
-  if (CONTROL.test(dir)) return 'contains a control character';
-  if (dir.includes('\\')) return 'contains a backslash';
-  if (dir.startsWith('/')) return 'starts with "/"';
-  const segments = dir.replace(/\/$/, '').split('/');
-  if (segments.some((s) => s === '..' || s === '.')) return 'contains a "." or ".." segment';
-  if (segments.some((s) => s === '')) return 'contains an empty segment ("//")';
-  if (new TextEncoder().encode(dir).length >= MAX_KEY_BYTES) return `is ${MAX_KEY_BYTES} bytes or longer`;
-  return undefined;
-}
-
-/** '' stays ''; anything else ends with exactly one '/' so that `starts-with` cannot match a sibling (`user1` vs `user10`). */
-function asFolder(dir: string): string {
-  return dir === '' || dir.endsWith('/') ? dir : `${dir}/`;
 }
 
 // ---- the request ----
@@ -322,13 +283,7 @@ function configure(options: SignHandlerOptions): Config {
   }
 
   const prefix = options.prefix ?? 'uploads/';
-  if (typeof prefix === 'string' && prefixProblem(prefix)) fail(`prefix "${prefix}" ${prefixProblem(prefix)}.`);
-  const allowedDirs = new Set<string>();
-  for (const d of options.allowedDirs ?? []) {
-    const problem = prefixProblem(d);
-    if (problem) fail(`allowedDirs entry "${d}" ${problem}.`);
-    allowedDirs.add(asFolder(d));
-  }
+  const allowedDirs = checkPrefixOptions(prefix, options.allowedDirs, fail);
 
   const version = options.signatureVersion ?? 'v4';
   if (version !== 'v4' && version !== 'v1') fail(`signatureVersion must be 'v4' or 'v1'.`);
@@ -362,20 +317,8 @@ function encodeCallback(cb: SignCallback, fail: (m: string) => never): string {
 }
 
 /** The granted prefix: the server's, plus a sub-prefix the browser proposed and the allow-list holds. */
-async function grantedDir(config: Config, request: Request, proposed: string | undefined): Promise<string> {
-  const base = asFolder(typeof config.prefix === 'string' ? config.prefix : await config.prefix(request));
-  const problem = prefixProblem(base);
-  // The app's own prefix function returned something unsafe: a server bug, not the browser's fault.
-  if (problem) throw new Error(`sign handler: the prefix "${base}" ${problem}`);
-  if (proposed === undefined || proposed === '') return base;
-  const proposedProblem = prefixProblem(proposed);
-  if (proposedProblem) throw new HttpError(400, 'InvalidDir', `The proposed dir ${proposedProblem}.`);
-  if (!config.allowedDirs.has(asFolder(proposed))) {
-    throw new HttpError(403, 'DirNotAllowed', `The proposed dir "${proposed}" is not one this server allows.`);
-  }
-  const dir = base + asFolder(proposed);
-  if (new TextEncoder().encode(dir).length >= MAX_KEY_BYTES) throw new HttpError(400, 'InvalidDir', 'The prefix leaves no room for a file name.');
-  return dir;
+function grantedDir(config: Config, request: Request, proposed: string | undefined): Promise<string> {
+  return grantDir(config.prefix, config.allowedDirs, request, proposed, 'sign handler');
 }
 
 function checkFile(config: Config, req: SignRequest): void {
