@@ -98,8 +98,12 @@ export function signPlugin() {
       const { tsImport } = await import('tsx/esm/api');
       const { createSignHandler } = await tsImport('../../src/server/sign.ts', import.meta.url);
       const { toNodeListener } = await tsImport('../../src/server/node.ts', import.meta.url);
-      const json = (status, body, type = 'application/json') =>
-        new Response(typeof body === 'string' ? body : JSON.stringify(body), { status, headers: { 'Content-Type': type, 'Cache-Control': 'no-store' } });
+      const json = (status, body, type = 'application/json') => {
+        const text = typeof body === 'string' ? body : JSON.stringify(body);
+        // Content-Length: OSS (and the emulator) refuse a callback answer without one.
+        const headers = { 'Content-Type': type, 'Cache-Control': 'no-store', 'Content-Length': String(Buffer.byteLength(text)) };
+        return new Response(text, { status, headers });
+      };
       const base = {
         accessKeyId: env.accessKeyId, accessKeySecret: env.accessKeySecret, bucket: env.bucket, region: env.region,
         host: `${env.emulatorUrl}/${env.bucket}`, prefix: 'uploads/', allowedDirs: ['images', 'docs'],
