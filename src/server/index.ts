@@ -5,3 +5,7 @@ export {
   type SignHandlerOptions, type SignCredentials, type SignCallback, type SignedPostV4, type SignedPostV1,
 } from './sign.js';
 export { toNodeListener, toRequest, writeResponse, type FetchHandler, type NodeListener, type NodeNext } from './node.js';
+export {
+  createStsHandler, uploadPolicy, sessionNameOf, UPLOAD_ACTIONS,
+  type StsHandlerOptions, type StsAnswer, type AssumedCredentials, type AssumeRoleRequest,
+} from './sts.js';
