@@ -59,6 +59,7 @@ export const sizeConverter: ComplexAttributeConverter<number | undefined> = {
  * @csspart retry-button - Uploads a failed, cancelled or skipped file again.
  * @csspart remove-button - Takes a finished file off the list.
  *
+ * @cssproperty --oss-upload-font-family - The font. Default the system UI font (`inherit` follows the page).
  * @cssproperty --oss-upload-accent-color - Button, progress and focus colour. Default `#1a73e8`.
  * @cssproperty --oss-upload-button-text-color - Text on the button. Default `#fff`.
  * @cssproperty --oss-upload-text-color - Text colour. Default `inherit`.
@@ -89,7 +90,7 @@ export class OssUpload extends LitElement {
     :host {
       display: block;
       color: var(--oss-upload-text-color, inherit);
-      font: inherit;
+      font-family: var(--oss-upload-font-family, system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif);
       line-height: 1.4;
     }
     :host([hidden]) {
@@ -153,14 +154,14 @@ export class OssUpload extends LitElement {
     }
     [part='file'] {
       display: grid;
-      grid-template-columns: minmax(0, 1fr) auto auto;
+      grid-template-columns: minmax(0, 1fr) auto;
       grid-template-areas:
-        'name size actions'
-        'progress progress actions'
-        'status status actions';
+        'name size'
+        'progress progress'
+        'status actions';
       align-items: center;
       column-gap: var(--oss-upload-spacing, 12px);
-      row-gap: 4px;
+      row-gap: 6px;
       padding: calc(var(--oss-upload-spacing, 12px) * 0.75) var(--oss-upload-spacing, 12px);
     }
     [part='file'] + [part='file'] {
@@ -175,6 +176,7 @@ export class OssUpload extends LitElement {
     }
     [part='file-size'] {
       grid-area: size;
+      justify-self: end;
       color: var(--oss-upload-muted-color, #5f6368);
       font-size: 0.875em;
       font-variant-numeric: tabular-nums;
@@ -225,7 +227,8 @@ export class OssUpload extends LitElement {
     .actions {
       grid-area: actions;
       display: flex;
-      gap: 4px;
+      justify-content: flex-end;
+      gap: 6px;
     }
     .actions button {
       font: inherit;
@@ -490,14 +493,13 @@ export class OssUpload extends LitElement {
         ? html`<span part="error">${errorText(s, f.error)}</span>`
         : html`<span part="status">${statusText}</span>`}
       <span class="actions">
-        ${unfinished || f.status === 'pending'
-          ? html`<button part="cancel-button" type="button" aria-label=${label(s.cancelLabel)}
-              @click=${() => (f.status === 'pending' ? this.remove(f.id) : this.abort(f.id))}>${s.cancel}</button>`
+        ${unfinished
+          ? html`<button part="cancel-button" type="button" aria-label=${label(s.cancelLabel)} @click=${() => this.abort(f.id)}>${s.cancel}</button>`
           : nothing}
         ${canRetry
           ? html`<button part="retry-button" type="button" aria-label=${label(s.retryLabel)} @click=${() => this.retry(f.id)}>${s.retry}</button>`
           : nothing}
-        ${canRemove && f.status !== 'pending'
+        ${canRemove
           ? html`<button part="remove-button" type="button" aria-label=${label(s.removeLabel)} @click=${() => this.remove(f.id)}>${s.remove}</button>`
           : nothing}
       </span>

@@ -208,7 +208,7 @@ describe('<oss-upload> element', function () {
       const el = await mount({ endpoint: '/sign', manual: true, multiple: true });
       el.addFiles([makeFile('photo.png', 2500, 'image/png').file]);
       await el.updateComplete;
-      for (const name of ['dropzone', 'button', 'hint', 'file-list', 'file', 'file-name', 'file-size', 'progress', 'status', 'cancel-button']) {
+      for (const name of ['dropzone', 'button', 'hint', 'file-list', 'file', 'file-name', 'file-size', 'progress', 'status', 'remove-button']) {
         expect(part(el, name), name).to.exist;
       }
       expect(part(el, 'file-name')!.textContent).to.equal('photo.png');
