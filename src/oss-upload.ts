@@ -45,11 +45,19 @@ export const sizeConverter: ComplexAttributeConverter<number | undefined> = {
  * @slot - The button's label (default "Choose files", or "Choose a file" without `multiple`).
  * @slot hint - The text beside the button in the drop zone (default "or drop them here").
  *
- * @csspart dropzone - The area that takes dropped files and opens the file picker on click; has `data-dragover` while files are dragged over it.
+ * @csspart dropzone - The area that takes dropped files and opens the file picker on click. While files are dragged over it the host has the `dragover` attribute and `:state(dragover)`: `oss-upload[dragover]::part(dropzone)`.
  * @csspart button - The button that opens the file picker.
  * @csspart hint - The text beside the button.
  * @csspart file-list - The list of files (`<ul>`), absent while empty.
- * @csspart file - One file (`<li>`), with `data-status` = pending | queued | uploading | retrying | success | error | aborted | skipped.
+ * @csspart file - One file (`<li>`). It also has the part `file-<status>`, for `::part(file-error)` and the like.
+ * @csspart file-pending - A file waiting for `upload()` (`manual`).
+ * @csspart file-queued - A file waiting for a free slot.
+ * @csspart file-uploading - A file being sent.
+ * @csspart file-retrying - A file waiting to be tried again.
+ * @csspart file-success - A stored file.
+ * @csspart file-error - A failed file.
+ * @csspart file-aborted - A cancelled file.
+ * @csspart file-skipped - A file `oss-upload-before` skipped.
  * @csspart file-name - The file's name.
  * @csspart file-size - The file's size.
  * @csspart progress - The file's progress bar (`<progress>`).
@@ -485,7 +493,7 @@ export class OssUpload extends LitElement {
     const canRetry = f.status === 'error' || f.status === 'aborted' || f.status === 'skipped';
     const canRemove = !unfinished;
     const statusText = format(s.status[f.status], { percent: f.percent });
-    return html`<li part="file" data-status=${f.status}>
+    return html`<li part="file file-${f.status}" data-status=${f.status}>
       <span part="file-name" title=${f.name}>${f.name}</span>
       <span part="file-size">${formatBytes(f.size)}</span>
       <progress part="progress" max="100" .value=${f.percent} aria-label=${label(s.progressLabel)}></progress>

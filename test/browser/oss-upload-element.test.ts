@@ -216,6 +216,26 @@ describe('<oss-upload> element', function () {
       expect(part(el, 'button')!.textContent!.trim()).to.equal('Choose files');
     });
 
+    it('is styled from outside through parts, per-status parts and custom properties', async () => {
+      const style = document.createElement('style');
+      style.textContent = `
+        oss-upload.styled { --oss-upload-accent-color: rgb(10, 20, 30); }
+        oss-upload.styled::part(file-pending) { background-color: rgb(1, 2, 3); }
+        oss-upload.styled[dragover]::part(dropzone) { outline: 3px solid rgb(4, 5, 6); }`;
+      document.head.append(style);
+      try {
+        const el = await mount({ endpoint: '/sign', manual: true, class: 'styled' });
+        el.addFiles([makeFile('a.txt', 1).file]);
+        await el.updateComplete;
+        expect(getComputedStyle(part(el, 'button')!).backgroundColor).to.equal('rgb(10, 20, 30)');
+        expect(getComputedStyle(part(el, 'file-pending')!).backgroundColor).to.equal('rgb(1, 2, 3)');
+        part(el, 'dropzone')!.dispatchEvent(dragEvent('dragenter', [makeFile('b.txt', 1).file]));
+        expect(getComputedStyle(part(el, 'dropzone')!).outlineColor).to.equal('rgb(4, 5, 6)');
+      } finally {
+        style.remove();
+      }
+    });
+
     it('the button label comes from the default slot', async () => {
       const el = await mount({ endpoint: '/sign' }, (e) => {
         e.textContent = 'Upload avatar';
