@@ -5,7 +5,6 @@
 // result while it stays valid. No Lit, no DOM beyond fetch.
 import { UploadError, isRetryableStatus } from './errors.js';
 
-export type HeadersInit_ = Record<string, string>;
 /** Headers for the endpoint: an object, or a function (sync or async) called before every request. */
 export type RequestHeaders = Record<string, string> | (() => Record<string, string> | Promise<Record<string, string>>);
 
@@ -120,7 +119,8 @@ export async function requestCredentials(config: CredentialsConfig, request: Omi
     }
   }
 
-  const url = new URL(endpoint!, document.baseURI);
+  // `location`, not `document`: the controller and strategies also run where there is no DOM (a worker).
+  const url = new URL(endpoint!, globalThis.location?.href);
   url.searchParams.set('name', request.name);
   url.searchParams.set('size', String(request.size));
   url.searchParams.set('type', request.type);

@@ -7,8 +7,9 @@ export interface OssUploadStrings {
   /** The button's label when the slot is empty; `multiple` picks the plural. */
   chooseFile: string;
   chooseFiles: string;
-  /** Beside the button, in the drop zone. */
+  /** Beside the button, in the drop zone (`dropHintOne` without `multiple`). */
   dropHint: string;
+  dropHintOne: string;
   cancel: string;
   retry: string;
   remove: string;
@@ -28,6 +29,7 @@ export const DEFAULT_STRINGS: OssUploadStrings = {
   chooseFile: 'Choose a file',
   chooseFiles: 'Choose files',
   dropHint: 'or drop them here',
+  dropHintOne: 'or drop it here',
   cancel: 'Cancel',
   retry: 'Retry',
   remove: 'Remove',

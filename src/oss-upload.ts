@@ -43,7 +43,7 @@ export const sizeConverter: ComplexAttributeConverter<number | undefined> = {
  * @summary A drop-in file uploader for Alibaba Cloud OSS: button, drop zone, file list with progress.
  *
  * @slot - The button's label (default "Choose files", or "Choose a file" without `multiple`).
- * @slot hint - The text beside the button in the drop zone (default "or drop them here").
+ * @slot hint - The text beside the button in the drop zone (default "or drop them here", or "or drop it here" without `multiple`).
  *
  * @csspart dropzone - The area that takes dropped files and opens the file picker on click. While files are dragged over it the host has the `dragover` attribute and `:state(dragover)`: `oss-upload[dragover]::part(dropzone)`.
  * @csspart button - The button that opens the file picker.
@@ -521,7 +521,7 @@ export class OssUpload extends LitElement {
       <div part="dropzone" ?data-dragover=${this.dragging} @click=${this.#handleZoneClick}
         @dragenter=${this.#handleDragEnter} @dragover=${this.#handleDragOver} @dragleave=${this.#handleDragLeave} @drop=${this.#handleDrop}>
         <button part="button" type="button" ?disabled=${this.disabled}><slot>${this.multiple ? s.chooseFiles : s.chooseFile}</slot></button>
-        <span part="hint"><slot name="hint">${s.dropHint}</slot></span>
+        <span part="hint"><slot name="hint">${this.multiple ? s.dropHint : s.dropHintOne}</slot></span>
       </div>
       <input type="file" hidden tabindex="-1" aria-hidden="true" ?multiple=${this.multiple} accept=${this.accept ?? ''} @change=${this.#handleChange} />
       ${files.length
