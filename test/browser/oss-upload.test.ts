@@ -138,6 +138,17 @@ describe('<oss-upload> signed-policy', function () {
       expect(calls['/sign-short']).to.equal(2);
     });
 
+    it('files starting together share one endpoint request even when the policy is too short to keep', async () => {
+      await resetSignCalls();
+      const el = await mount({ endpoint: '/sign-short', multiple: true });
+      const events = record(el);
+      await uploadAll(el, [1, 2, 3].map((i) => makeFile(`s${i}.txt`, 10).file));
+      expect(details(events, 'oss-upload-success'), errorsOf(events)).to.have.length(3);
+      expect((await signCalls())['/sign-short']).to.equal(1);
+      await uploadAll(el, [makeFile('s4.txt', 10).file]);
+      expect((await signCalls())['/sign-short']).to.equal(2);
+    });
+
     it("returns the app server's callback answer in the success detail", async () => {
       const el = await mount({ endpoint: '/sign-callback' });
       const events = record(el);
@@ -326,6 +337,33 @@ describe('<oss-upload> signed-policy', function () {
       el.requestHeaders = async () => ({ Authorization: 'Bearer let-me-in' });
       await uploadAll(el, [makeFile('z.txt', 10).file]);
       expect(details(events, 'oss-upload-success').map((s) => s.file.name)).to.deep.equal(['y.txt', 'z.txt']);
+    });
+
+    it("sends the page's cookies to a same-origin endpoint; with-credentials asks fetch to include them cross-origin", async () => {
+      document.cookie = 'session=ok; path=/';
+      try {
+        const el = await mount({ endpoint: '/sign-cookie' });
+        const events = record(el);
+        await uploadAll(el, [makeFile('c.txt', 10).file]);
+        expect(details(events, 'oss-upload-success'), errorsOf(events)).to.have.length(1);
+      } finally {
+        document.cookie = 'session=; path=/; max-age=0';
+      }
+      const seen: Array<RequestCredentials | undefined> = [];
+      const realFetch = window.fetch;
+      window.fetch = (input, init) => {
+        seen.push(init?.credentials);
+        return realFetch(input, init);
+      };
+      try {
+        for (const withCredentials of [false, true]) {
+          const el = await mount({ endpoint: '/sign', 'with-credentials': withCredentials });
+          await uploadAll(el, [makeFile('w.txt', 10).file]);
+        }
+      } finally {
+        window.fetch = realFetch;
+      }
+      expect(seen).to.deep.equal(['same-origin', 'include']);
     });
 
     it('answering malformed JSON or HTML: credentials-invalid', async () => {

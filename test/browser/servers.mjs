@@ -85,7 +85,8 @@ export function emulatorPlugin() {
  * Each variant is one path (`env.sign` lists them): `/sign` (V4), `/sign-v1` (Alibaba's sample
  * format), `/sign-expired`, `/sign-short` (30 s policy), `/sign-limits` (10 B–1 KiB, text/plain or
  * image/png), `/sign-lenient` (the same policy, but the server never sees size and type),
- * `/sign-callback`, `/sign-auth` (401 unless `Authorization: Bearer let-me-in`), `/sign-garbage`
+ * `/sign-callback`, `/sign-auth` (401 unless `Authorization: Bearer let-me-in`), `/sign-cookie` (401 unless
+ * the cookie `session=ok` came along), `/sign-garbage`
  * (truncated JSON), `/sign-html`, `/sign-flaky` (503 every other call). `GET /__sign-calls`
  * counts the requests each path received (`DELETE` resets). `/__oss-callback` is the app server
  * OSS calls back. Must come after emulatorPlugin (it reads the emulator's address from `env`).
@@ -133,6 +134,10 @@ export function signPlugin() {
         '/sign-auth': (request) => request.headers.get('authorization') === 'Bearer let-me-in'
           ? v4(request)
           : json(401, { code: 'Unauthorized', message: 'Sign in first.' }),
+        // 401 unless the page's cookie came along (same-origin fetches send it by default).
+        '/sign-cookie': (request) => /(^|;\s*)session=ok(;|$)/.test(request.headers.get('cookie') ?? '')
+          ? v4(request)
+          : json(401, { code: 'NoSession', message: 'No session cookie.' }),
         '/sign-garbage': () => json(200, '{"host": "http://127.0.0.1/'),
         '/sign-html': () => json(200, '<!doctype html><title>Index</title>', 'text/html'),
         // 503 on every other request: retried, then fine.
