@@ -125,7 +125,16 @@ export async function requestCredentials(config: CredentialsConfig, request: Omi
   url.searchParams.set('size', String(request.size));
   url.searchParams.set('type', request.type);
   if (request.dir) url.searchParams.set('dir', request.dir);
-  const headers = { Accept: 'application/json', ...(await resolveHeaders(config.requestHeaders)) };
+  let extra: Record<string, string>;
+  try {
+    extra = await resolveHeaders(config.requestHeaders);
+  } catch (error) {
+    if (error instanceof UploadError) throw error;
+    // The app could not make its headers (typically: no token to be had): as good as a 401.
+    const why = error instanceof Error ? error.message : String(error);
+    throw new UploadError('credentials-unauthorized', `requestHeaders failed: ${why}`, { cause: error });
+  }
+  const headers = { Accept: 'application/json', ...extra };
   const timeout = AbortSignal.timeout(config.timeout ?? 30_000);
   let response: Response;
   try {
