@@ -66,6 +66,8 @@ const FINISHED: ReadonlySet<UploadStatus> = new Set(['success', 'error', 'aborte
 
 let nextId = 1;
 
+const CREDENTIAL_OPTIONS = ['endpoint', 'requestHeaders', 'withCredentials', 'fetchCredentials'] as const;
+
 /** Whether a file matches an `accept` list (extensions, `type/*`, exact types; case-insensitive). */
 export function matchesAccept(file: { name: string; type: string }, accept: string | undefined): boolean {
   const tokens = (accept ?? '').split(',').map((t) => t.trim().toLowerCase()).filter(Boolean);
@@ -121,7 +123,11 @@ export class UploadController extends EventTarget {
 
   /** Changes options; takes effect for files that start afterwards (concurrency at once). */
   configure(options: Partial<UploadControllerOptions>): void {
-    this.#options = { ...this.#options, ...options };
+    const before = this.#options;
+    this.#options = { ...before, ...options };
+    // Credentials cached for one endpoint or one set of headers (one signed-in user) must not
+    // serve another: a new strategy instance starts with an empty cache.
+    if (CREDENTIAL_OPTIONS.some((name) => name in options && options[name] !== before[name])) this.#strategy = undefined;
     this.#pump();
   }
 

@@ -283,6 +283,15 @@ describe('<oss-upload> element', function () {
       expect(el.hasAttribute('dragover')).to.equal(false);
     });
 
+    it('pasting files adds them', async () => {
+      const el = await mount({ endpoint: '/sign', manual: true });
+      const clipboardData = new DataTransfer();
+      clipboardData.items.add(makeFile('pasted.png', 3, 'image/png').file);
+      const selected = next(el, 'oss-upload-select');
+      part(el, 'button')!.dispatchEvent(new ClipboardEvent('paste', { clipboardData, bubbles: true, composed: true, cancelable: true }));
+      expect((await selected).detail.files[0]!.name).to.equal('pasted.png');
+    });
+
     it('choosing files through the input adds them', async () => {
       const el = await mount({ endpoint: '/sign', manual: true, multiple: true });
       const input = el.shadowRoot!.querySelector<HTMLInputElement>('input[type=file]')!;

@@ -337,6 +337,12 @@ describe('<oss-upload> signed-policy', function () {
       el.requestHeaders = async () => ({ Authorization: 'Bearer let-me-in' });
       await uploadAll(el, [makeFile('z.txt', 10).file]);
       expect(details(events, 'oss-upload-success').map((s) => s.file.name)).to.deep.equal(['y.txt', 'z.txt']);
+
+      el.requestHeaders = async () => {
+        throw new Error('no token');
+      };
+      await uploadAll(el, [makeFile('t.txt', 10).file]);
+      expect(details(events, 'oss-upload-error').at(-1)).to.include({ code: 'credentials-unauthorized', message: 'requestHeaders failed: no token' });
     });
 
     it("sends the page's cookies to a same-origin endpoint; with-credentials asks fetch to include them cross-origin", async () => {
