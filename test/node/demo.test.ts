@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 // The demo is a test too: `npm start`'s stack, opened in Chromium, takes a file through the widget
 // into the bucket.
 import { after, before, describe, test } from 'node:test';
