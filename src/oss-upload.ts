@@ -498,7 +498,7 @@ export class OssUpload extends LitElement {
       <span part="file-size">${formatBytes(f.size)}</span>
       <progress part="progress" max="100" .value=${f.percent} aria-label=${label(s.progressLabel)}></progress>
       ${f.error
-        ? html`<span part="error">${errorText(s, f.error)}</span>`
+        ? html`<span part="error" title=${f.error.message}>${errorText(s, f.error)}</span>`
         : html`<span part="status">${statusText}</span>`}
       <span class="actions">
         ${unfinished

@@ -164,6 +164,8 @@ describe('<oss-upload> element', function () {
       await el.updateComplete;
       expect(part(el, 'file')!.dataset['status']).to.equal('error');
       expect(part(el, 'error')!.textContent).to.match(/storage service/i);
+      expect(part(el, 'error')!.title).to.contain('OSS refused the upload (HTTP 500 InternalError)');
+      expect(part(el, 'file-error')).to.equal(part(el, 'file'));
       const success = next(el, 'oss-upload-success');
       part(el, 'retry-button')!.click();
       await success;
