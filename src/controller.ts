@@ -43,6 +43,8 @@ export interface UploadControllerOptions extends CredentialsConfig {
   maxRetryDelay?: number;
   /** Wait for `upload()` instead of starting on selection. */
   manual?: boolean;
+  /** Ms without progress after which a transfer counts as a dropped connection (retryable). Default 60 000; 0: never. */
+  stallTimeout?: number;
   /** See src/keys.ts. Default `{id}/{name}`. */
   keyTemplate?: string;
 }
@@ -371,7 +373,7 @@ export class UploadController extends EventTarget {
       try {
         const dir = this.#options.dir;
         result = await strategy.upload(e.file, {
-          key, meta: { ...before.detail.meta }, contentType, signal: run.signal,
+          key, meta: { ...before.detail.meta }, contentType, signal: run.signal, stallTimeout: this.#options.stallTimeout ?? 60_000,
           ...(dir ? { dir } : {}),
           onProgress: (loaded) => {
             if (!run.signal.aborted) this.#progress(e, loaded);

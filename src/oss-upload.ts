@@ -291,6 +291,8 @@ export class OssUpload extends LitElement {
   @property({ type: Number }) retries = 3;
   /** Base delay of the exponential backoff between retries, ms (doubles each time, with jitter). */
   @property({ attribute: 'retry-delay', type: Number }) retryDelay = 1000;
+  /** Milliseconds without progress after which an upload counts as a dropped connection (`network`, retried). 0: never. */
+  @property({ attribute: 'stall-timeout', type: Number }) stallTimeout = 60_000;
   /** Waits for `upload()` instead of starting as soon as files are chosen. */
   @property({ type: Boolean }) manual = false;
   /** Blocks choosing and dropping files. */
@@ -393,6 +395,7 @@ export class OssUpload extends LitElement {
       retries: Number.isFinite(this.retries) && this.retries >= 0 ? this.retries : 3,
       retryDelay: Number.isFinite(this.retryDelay) && this.retryDelay >= 0 ? this.retryDelay : 1000,
       manual: this.manual,
+      stallTimeout: Number.isFinite(this.stallTimeout) && this.stallTimeout >= 0 ? this.stallTimeout : 60_000,
       keyTemplate: this.keyTemplate || DEFAULT_KEY_TEMPLATE,
     });
   }

@@ -196,17 +196,38 @@ interface PostOutcome {
   requestId: string | null;
 }
 
-/** One XHR POST of the form; resolves with whatever OSS answered, rejects on network failure or abort. */
-function post(url: string, form: FormData, signal: AbortSignal, onProgress: (fraction: number) => void): Promise<PostOutcome> {
+/**
+ * One XHR POST of the form; resolves with whatever OSS answered, rejects on network failure,
+ * on `stallTimeout` ms without progress (as `network`), or on abort.
+ */
+function post(url: string, form: FormData, signal: AbortSignal, stallTimeout: number, onProgress: (fraction: number) => void): Promise<PostOutcome> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(new UploadError('aborted', 'The upload was aborted.'));
     const xhr = new XMLHttpRequest();
+    let stalled = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    // Re-armed by every sign of life: bytes going out, the body finished, bytes of the answer.
+    const arm = () => {
+      clearTimeout(timer);
+      if (stallTimeout > 0) {
+        timer = setTimeout(() => {
+          stalled = true;
+          xhr.abort();
+        }, stallTimeout);
+      }
+    };
     const onAbort = () => xhr.abort();
-    const done = () => signal.removeEventListener('abort', onAbort);
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+    };
     xhr.open('POST', url);
     xhr.upload.addEventListener('progress', (e) => {
+      arm();
       if (e.lengthComputable && e.total > 0) onProgress(e.loaded / e.total);
     });
+    xhr.upload.addEventListener('load', arm);
+    xhr.addEventListener('progress', arm);
     xhr.addEventListener('load', () => {
       done();
       resolve({ status: xhr.status, text: xhr.responseText, etag: xhr.getResponseHeader('ETag'), requestId: xhr.getResponseHeader('x-oss-request-id') });
@@ -217,9 +238,11 @@ function post(url: string, form: FormData, signal: AbortSignal, onProgress: (fra
     });
     xhr.addEventListener('abort', () => {
       done();
-      reject(new UploadError('aborted', 'The upload was aborted.'));
+      if (stalled) reject(new UploadError('network', `The connection to OSS (${new URL(url).host}) made no progress for ${stallTimeout / 1000} s.`));
+      else reject(new UploadError('aborted', 'The upload was aborted.'));
     });
     signal.addEventListener('abort', onAbort, { once: true });
+    arm();
     xhr.send(form);
   });
 }
@@ -261,7 +284,7 @@ export class SignedPolicyStrategy implements UploadStrategy {
     for (const [metaName, value] of Object.entries(ctx.meta)) form.append(`x-oss-meta-${metaName.toLowerCase()}`, value);
     form.append('file', file, name); // last: OSS ignores fields after it
 
-    const outcome = await post(policy.host, form, ctx.signal, (fraction) => {
+    const outcome = await post(policy.host, form, ctx.signal, ctx.stallTimeout ?? 0, (fraction) => {
       ctx.onProgress(Math.min(file.size, Math.round(fraction * file.size)), file.size);
     });
     if (outcome.status < 200 || outcome.status >= 300 || outcome.status === 203) {

@@ -12,6 +12,12 @@ export interface UploadContext {
   /** The content type to store (the file's type, or `application/octet-stream`). */
   contentType: string;
   signal: AbortSignal;
+  /**
+   * Milliseconds without any progress after which a transfer counts as a failed connection
+   * (`network`, retryable): a stalled link otherwise hangs until TCP gives up, minutes later.
+   * 0 or absent: no limit.
+   */
+  stallTimeout?: number;
   /** Bytes of the file sent in this attempt so far, and the file's size. */
   onProgress(loaded: number, total: number): void;
 }

@@ -434,6 +434,18 @@ describe('<oss-upload> signed-policy', function () {
       expect(details(events, 'oss-upload-success'), errorsOf(events)).to.have.length(1);
     });
 
+    it('a transfer that makes no progress for stall-timeout ms counts as a dropped connection', async () => {
+      await setFaults({ bandwidth: 2000 }); // 2 KB/s: the socket buffers fill, then nothing moves
+      const el = await mount({ endpoint: '/sign', 'stall-timeout': '800', retries: '0' });
+      const events = record(el);
+      const started = performance.now();
+      await uploadAll(el, [makeFile('stuck.bin', 8 * 1024 * 1024).file]);
+      const [error] = details(events, 'oss-upload-error');
+      expect([error?.code, error?.retryable]).to.deep.equal(['network', true]);
+      expect(error?.message).to.contain('no progress for 0.8 s');
+      expect(performance.now() - started).to.be.below(10_000);
+    });
+
     it('gives up after `retries` attempts with the last error', async () => {
       await setFaults({ seed: 3, failures: [{ op: 'PostObject', rate: 1, kind: 'error' }] });
       const el = await mount({ endpoint: '/sign', retries: '2', 'retry-delay': '5' });
