@@ -178,6 +178,11 @@ export async function requestCredentials(config: CredentialsConfig, request: Omi
 export interface Expiring<T> {
   value: T;
   expiresAt: number;
+  /**
+   * When to fetch a new one instead (ms since the epoch), for values whose margin depends on
+   * their lifetime (a 15-minute STS token). Absent: `expiresAt` minus the cache's `minValidity`.
+   */
+  refreshAt?: number;
 }
 
 /**
@@ -198,7 +203,9 @@ export class CredentialCache<T> {
   }
 
   #fresh(entry: Expiring<T> | undefined): entry is Expiring<T> {
-    return entry !== undefined && entry.expiresAt - this.#now() > this.#minValidity;
+    if (entry === undefined) return false;
+    const now = this.#now();
+    return entry.refreshAt !== undefined ? now < entry.refreshAt && now < entry.expiresAt : entry.expiresAt - now > this.#minValidity;
   }
 
   async get(key: string, accepts: (value: T) => boolean, fetcher: () => Promise<Expiring<T>>, signal: AbortSignal): Promise<T> {

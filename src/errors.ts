@@ -12,6 +12,9 @@
  * - Transfer: `network` (the connection to OSS failed), `oss-error` (OSS answered with an error;
  *   `ossCode`, `requestId` and `status` say which), `aborted`.
  * - Setup: `no-endpoint`, `unknown-strategy`, `invalid-key`; anything else: `unknown`.
+ * - sts strategy: `insecure-credentials` (the endpoint handed out credentials without a security
+ *   token, i.e. a long-term AccessKey, and the page did not opt in to that), `etag-not-exposed`
+ *   (OSS took a part but the bucket's CORS rule hides its `ETag`; the message says how to fix it).
  */
 export const ERROR_CODES = [
   'too-large',
@@ -31,6 +34,8 @@ export const ERROR_CODES = [
   'no-endpoint',
   'unknown-strategy',
   'invalid-key',
+  'insecure-credentials',
+  'etag-not-exposed',
   'unknown',
 ] as const;
 

@@ -66,6 +66,8 @@ export const DEFAULT_STRINGS: OssUploadStrings = {
     'no-endpoint': 'The upload endpoint is not set.',
     'unknown-strategy': 'Unknown upload strategy.',
     'invalid-key': 'The file name cannot be used.',
+    'insecure-credentials': 'The upload server handed out a permanent key; it must give temporary (STS) credentials.',
+    'etag-not-exposed': 'The storage bucket\'s CORS rule must expose the ETag header.',
     unknown: 'The upload failed.',
   },
   ossErrors: {

@@ -1,12 +1,14 @@
 // The strategy registry: names the element's `strategy` attribute can take. Apps add their own
 // with `registerStrategy(name, factory)`; strategies are plain TypeScript (no Lit).
 import { signedPolicy } from './signed-policy.js';
+import { sts } from './sts.js';
 import type { StrategyFactory } from './types.js';
 
 export type { StrategyFactory, StrategyOptions, UploadContext, UploadResult, UploadStrategy } from './types.js';
+export { StsStrategy, parseStsCredentials, type StsSettings, type StsStrategyOptions, type StsGrant } from './sts.js';
 export { SignedPolicyStrategy, POST_OBJECT_MAX_SIZE, parseSignedPolicy, policyFits, parseOssError, type SignedPolicy } from './signed-policy.js';
 
-const registry = new Map<string, StrategyFactory>([['signed-policy', signedPolicy]]);
+const registry = new Map<string, StrategyFactory>([['signed-policy', signedPolicy], ['sts', sts]]);
 
 /** The strategy used when the `strategy` attribute is absent. */
 export const DEFAULT_STRATEGY = 'signed-policy';

@@ -30,6 +30,8 @@
 // or in some plugin's serverStart() (all serverStart hooks finish before any test page loads),
 // and add the property's type to test/browser/env.d.ts. Values must be JSON-serialisable.
 
+import { stsPlugin } from './sts-servers.mjs'; // the sts endpoints and a second emulator that hides ETag
+
 /** Values served to the browser as `export const env = {...}` from `/__env.js`. */
 export const env = {};
 
@@ -168,4 +170,4 @@ export function signPlugin() {
 }
 
 /** @type {import('@web/test-runner').TestRunnerPlugin[]} */
-export const plugins = [emulatorPlugin(), signPlugin(), envPlugin()];
+export const plugins = [emulatorPlugin(), signPlugin(), stsPlugin(), envPlugin()];

@@ -1,0 +1,114 @@
+// Checkpoints of multipart uploads, so that an upload survives a retry, a pause and a page reload:
+// the upload id, key, part size and the parts done, kept under a fingerprint of the file (its
+// name, size, type, last-modified time and a hash of its first and last 64 KiB), in memory and
+// in localStorage. The engine verifies a checkpoint with ListParts before it trusts it, and
+// deletes it after success or abort.
+import { toHex, sha256 } from '../../signing/index.js';
+
+export interface Checkpoint {
+  /** Format version. */
+  v: 1;
+  uploadId: string;
+  /** The full object key the multipart upload was initiated for. */
+  key: string;
+  bucket: string;
+  /** The bucket URL (addressing included), so a checkpoint never crosses to another endpoint. */
+  bucketUrl: string;
+  size: number;
+  partSize: number;
+  /** part number → ETag (quoted, as OSS answered). */
+  parts: Record<string, string>;
+  /** ms since the epoch. */
+  created: number;
+}
+
+/** Where checkpoints live. `get` returns undefined for absent or unreadable ones. */
+export interface CheckpointStore {
+  get(fingerprint: string): Checkpoint | undefined;
+  set(fingerprint: string, checkpoint: Checkpoint): void;
+  delete(fingerprint: string): void;
+}
+
+const PREFIX = 'oss-upload:multipart:';
+/** Checkpoints older than this are not trusted (OSS keeps unfinished uploads until a lifecycle rule removes them). */
+const MAX_AGE_MS = 7 * 24 * 3600 * 1000;
+
+function isCheckpoint(v: unknown): v is Checkpoint {
+  if (v === null || typeof v !== 'object') return false;
+  const c = v as Record<string, unknown>;
+  return c['v'] === 1 && typeof c['uploadId'] === 'string' && typeof c['key'] === 'string' && typeof c['bucket'] === 'string'
+    && typeof c['bucketUrl'] === 'string' && typeof c['size'] === 'number' && typeof c['partSize'] === 'number'
+    && typeof c['created'] === 'number' && c['parts'] !== null && typeof c['parts'] === 'object';
+}
+
+/** In memory, backed by localStorage when the page has it (private windows and sandboxed frames may not). */
+export class LocalCheckpointStore implements CheckpointStore {
+  readonly #memory = new Map<string, Checkpoint>();
+  readonly #persist: boolean;
+
+  constructor(options: { persist?: boolean } = {}) {
+    this.#persist = options.persist ?? true;
+  }
+
+  #storage(): Storage | undefined {
+    if (!this.#persist) return undefined;
+    try {
+      return globalThis.localStorage ?? undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  get(fingerprint: string): Checkpoint | undefined {
+    let found = this.#memory.get(fingerprint);
+    if (!found) {
+      try {
+        const text = this.#storage()?.getItem(PREFIX + fingerprint);
+        const parsed: unknown = text ? JSON.parse(text) : undefined;
+        if (isCheckpoint(parsed)) found = parsed;
+      } catch {
+        /* unreadable: as absent */
+      }
+    }
+    if (found && Date.now() - found.created > MAX_AGE_MS) {
+      this.delete(fingerprint);
+      return undefined;
+    }
+    return found ? { ...found, parts: { ...found.parts } } : undefined;
+  }
+
+  set(fingerprint: string, checkpoint: Checkpoint): void {
+    this.#memory.set(fingerprint, checkpoint);
+    try {
+      this.#storage()?.setItem(PREFIX + fingerprint, JSON.stringify(checkpoint));
+    } catch {
+      /* quota or no storage: memory still has it */
+    }
+  }
+
+  delete(fingerprint: string): void {
+    this.#memory.delete(fingerprint);
+    try {
+      this.#storage()?.removeItem(PREFIX + fingerprint);
+    } catch {
+      /* nothing to remove */
+    }
+  }
+}
+
+const SAMPLE = 64 * 1024;
+
+/**
+ * A fingerprint of the file and where it goes: the same file chosen again (even in a new page)
+ * gives the same one; another file with the same name and size almost surely not.
+ */
+export async function fingerprint(file: Blob & { readonly name?: string; readonly lastModified?: number }, scope: string): Promise<string> {
+  const head = new Uint8Array(await file.slice(0, Math.min(SAMPLE, file.size)).arrayBuffer());
+  const tail = new Uint8Array(await file.slice(Math.max(0, file.size - SAMPLE)).arrayBuffer());
+  const meta = new TextEncoder().encode(JSON.stringify([scope, file.name ?? '', file.size, file.type, file.lastModified ?? 0]));
+  const all = new Uint8Array(meta.length + head.length + tail.length);
+  all.set(meta, 0);
+  all.set(head, meta.length);
+  all.set(tail, meta.length + head.length);
+  return toHex(await sha256(all)).slice(0, 40);
+}

@@ -1,0 +1,501 @@
+// The lean multipart engine of the sts strategy: Initiate / UploadPart / Complete / Abort /
+// ListParts over XMLHttpRequest with `Blob.slice` bodies (the bytes are never copied into
+// JavaScript), V4-signed with the temporary credentials. Parts go in parallel and are retried
+// alone with backoff and jitter; a refused token is refreshed once for all parts that hit it;
+// progress moves inside parts and never counts a byte twice; pause keeps the multipart upload;
+// a checkpoint (verified with ListParts) lets a retry or a new page continue; abort removes the
+// upload from OSS. Small files go as one PutObject. OSS-PROTOCOL.md §7.
+import { UploadError } from '../../errors.js';
+import type { V4Credentials } from '../../signing/index.js';
+import type { Checkpoint, CheckpointStore } from './checkpoint.js';
+import {
+  TOKEN_ERRORS, abortedError, bucketUrl, ossError, send, serverClockOffset, signRequest,
+  type OssResponse, type OssTarget, type SignedRequest,
+} from './http.js';
+import { DEFAULT_PUT_THRESHOLD, MAX_MULTIPART_SIZE, planParts } from './plan.js';
+
+/** Credentials shared by every request of every upload of one strategy instance. */
+export interface CredentialSource {
+  /** Usable credentials: cached, and fetched again shortly before they expire. */
+  current(signal: AbortSignal): Promise<V4Credentials>;
+  /** OSS refused `stale`: fresh credentials. Every caller handing in the same stale ones shares one fetch. */
+  refresh(stale: V4Credentials, signal: AbortSignal): Promise<V4Credentials>;
+}
+
+/**
+ * Pause and resume of one upload. Pausing aborts the parts in flight (their bytes are sent again
+ * after resume; progress does not go back) and starts no new ones; the multipart upload stays.
+ */
+export class PauseControl {
+  #paused = false;
+  #stop = new AbortController();
+  #resumed: Promise<void> = Promise.resolve();
+  #release: () => void = () => {};
+  readonly #listeners = new Set<(paused: boolean) => void>();
+
+  get paused(): boolean {
+    return this.#paused;
+  }
+
+  /** Aborts when the upload is paused (a new signal after every resume). */
+  get signal(): AbortSignal {
+    return this.#stop.signal;
+  }
+
+  pause(): void {
+    if (this.#paused) return;
+    this.#paused = true;
+    this.#resumed = new Promise((resolve) => {
+      this.#release = resolve;
+    });
+    this.#stop.abort();
+    for (const l of this.#listeners) l(true);
+  }
+
+  resume(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    this.#stop = new AbortController();
+    this.#release();
+    for (const l of this.#listeners) l(false);
+  }
+
+  /** Resolves at once when running, else on resume. */
+  whenRunning(): Promise<void> {
+    return this.#resumed;
+  }
+
+  onChange(listener: (paused: boolean) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+}
+
+export interface MultipartOptions {
+  file: Blob;
+  target: OssTarget;
+  /** The full object key. A verified checkpoint may continue an upload to its own key instead. */
+  key: string;
+  contentType: string;
+  meta: Record<string, string>;
+  credentials: CredentialSource;
+  signal: AbortSignal;
+  onProgress(loaded: number, total: number): void;
+  /** Bytes per part; default by {@link planParts}. */
+  partSize?: number;
+  /** Parts in flight; default 4. */
+  parallel?: number;
+  /** Files up to this size go as one PutObject. Default 8 MiB. */
+  putThreshold?: number;
+  /** Retries of one part (or one Initiate / Complete / ListParts) after a retryable failure. Default 5. */
+  retries?: number;
+  /** Base of the exponential backoff, ms. Default 500. */
+  retryDelay?: number;
+  /** Longest wait between attempts, ms. Default 15 000. */
+  maxRetryDelay?: number;
+  /** Milliseconds without progress before a request counts as failed. Default 60 000. */
+  stallTimeout?: number;
+  checkpoints?: CheckpointStore;
+  /** The key to keep the checkpoint under (see checkpoint.ts); no checkpoint without one. */
+  fingerprint?: string;
+  pause?: PauseControl;
+}
+
+export interface MultipartResult {
+  key: string;
+  etag?: string;
+  requestId?: string;
+  crc64?: string;
+  /** Parts sent (0 for PutObject). */
+  parts: number;
+  /** Parts a checkpoint had done already (not sent again). */
+  resumedParts: number;
+}
+
+class Paused extends Error {}
+
+const sleep = (ms: number, signal: AbortSignal) => new Promise<void>((resolve, reject) => {
+  if (signal.aborted) return reject(abortedError());
+  const timer = setTimeout(() => {
+    signal.removeEventListener('abort', onAbort);
+    resolve();
+  }, ms);
+  const onAbort = () => {
+    clearTimeout(timer);
+    reject(abortedError());
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+});
+
+function xmlValue(text: string, tag: string): string | undefined {
+  const doc = new DOMParser().parseFromString(text, 'application/xml');
+  return doc.getElementsByTagName(tag)[0]?.textContent ?? undefined;
+}
+
+const xmlEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/** The fix for a bucket whose CORS rule hides ETag, said once for every place that needs it. */
+export const ETAG_FIX = 'Add "ETag" (and "x-oss-request-id") to the Expose Headers of the bucket\'s CORS rule '
+  + '(OSS console → the bucket → Content Security → CORS; or PutBucketCors with <ExposeHeader>ETag</ExposeHeader>).';
+
+/** Uploads one file; one instance per upload attempt. */
+export class MultipartUpload {
+  readonly #o: MultipartOptions;
+  readonly #size: number;
+  readonly #base: string;
+  /** Added to the local clock when signing, after OSS said RequestTimeTooSkewed. */
+  #clockOffset = 0;
+  #high = 0;
+  #done = 0;
+  readonly #inflight = new Map<number, number>();
+
+  constructor(options: MultipartOptions) {
+    this.#o = options;
+    this.#size = options.file.size;
+    this.#base = bucketUrl(options.target);
+  }
+
+  async run(): Promise<MultipartResult> {
+    const o = this.#o;
+    if (this.#size > MAX_MULTIPART_SIZE) {
+      throw new UploadError('too-large-for-strategy', `The file is larger than OSS's largest object (${MAX_MULTIPART_SIZE} bytes).`);
+    }
+    if (this.#size <= (o.putThreshold ?? DEFAULT_PUT_THRESHOLD)) return this.#put();
+    return this.#multipart();
+  }
+
+  // ---- progress ----
+
+  #report(): void {
+    let loaded = this.#done;
+    for (const n of this.#inflight.values()) loaded += n;
+    if (loaded > this.#high) {
+      this.#high = Math.min(loaded, this.#size);
+      this.#o.onProgress(this.#high, this.#size);
+    }
+  }
+
+  // ---- one request: signing, token refresh, clock skew ----
+
+  async #call(what: string, req: SignedRequest, signal: AbortSignal, extra: {
+    body?: Blob | string; onUploadProgress?: (loaded: number) => void; ok?: (r: OssResponse) => boolean; hint?: string;
+  } = {}): Promise<OssResponse> {
+    let creds = await this.#o.credentials.current(signal);
+    let refreshes = 0;
+    let skewFixed = false;
+    for (;;) {
+      const signed = await signRequest(req, creds, new Date(Date.now() + this.#clockOffset));
+      const response = await send({
+        method: req.method, url: signed.url, headers: signed.headers, signal,
+        ...(extra.body !== undefined ? { body: extra.body } : {}),
+        ...(extra.onUploadProgress ? { onUploadProgress: extra.onUploadProgress } : {}),
+        ...(this.#o.stallTimeout ? { stallTimeout: this.#o.stallTimeout } : {}),
+      });
+      if (extra.ok ? extra.ok(response) : response.status >= 200 && response.status < 300) return response;
+      const error = ossError(what, response, extra.hint ?? '');
+      if (error.ossCode && TOKEN_ERRORS.has(error.ossCode) && refreshes < 2) {
+        refreshes++;
+        extra.onUploadProgress?.(0);
+        creds = await this.#o.credentials.refresh(creds, signal);
+        continue;
+      }
+      if (error.ossCode === 'RequestTimeTooSkewed' && !skewFixed) {
+        const offset = serverClockOffset(response);
+        if (offset !== undefined) {
+          skewFixed = true;
+          this.#clockOffset = offset;
+          continue;
+        }
+      }
+      throw error;
+    }
+  }
+
+  /** Runs `attempt` until it succeeds, a failure is final, or the retries are used up. */
+  async #retrying<T>(attempt: () => Promise<T>, signal: AbortSignal): Promise<T> {
+    const o = this.#o;
+    const retries = Math.max(0, o.retries ?? 5);
+    const base = Math.max(0, o.retryDelay ?? 500);
+    const cap = Math.max(base, o.maxRetryDelay ?? 15_000);
+    for (let n = 1; ; n++) {
+      try {
+        return await attempt();
+      } catch (thrown) {
+        const error = UploadError.from(thrown);
+        if (error.code === 'aborted' || thrown instanceof Paused || !error.retryable || n > retries || signal.aborted) throw thrown;
+        const exponential = Math.min(cap, base * 2 ** (n - 1));
+        await sleep(exponential / 2 + Math.random() * (exponential / 2), signal);
+      }
+    }
+  }
+
+  // ---- PutObject ----
+
+  async #put(): Promise<MultipartResult> {
+    const o = this.#o;
+    const headers = this.#objectHeaders();
+    const response = await this.#retrying(() => this.#call(`the upload of "${o.key}"`, { method: 'PUT', target: o.target, key: o.key, headers }, o.signal, {
+      body: o.file,
+      hint: this.#accessHint(),
+      onUploadProgress: (loaded) => {
+        this.#inflight.set(1, loaded);
+        this.#report();
+      },
+    }), o.signal);
+    this.#inflight.clear();
+    this.#done = this.#size;
+    this.#report();
+    return this.#result(o.key, response, 0, 0);
+  }
+
+  #objectHeaders(): Record<string, string> {
+    const headers: Record<string, string> = { 'Content-Type': this.#o.contentType };
+    for (const [name, value] of Object.entries(this.#o.meta)) headers[`x-oss-meta-${name.toLowerCase()}`] = value;
+    return headers;
+  }
+
+  #accessHint(): string {
+    return ' The temporary credentials allow uploads only under the prefix the server granted.';
+  }
+
+  #result(key: string, response: OssResponse, parts: number, resumedParts: number): MultipartResult {
+    const result: MultipartResult = { key, parts, resumedParts };
+    const etag = response.header('ETag') ?? xmlValue(response.text, 'ETag');
+    const requestId = response.header('x-oss-request-id');
+    const crc = response.header('x-oss-hash-crc64ecma');
+    if (etag) result.etag = etag;
+    if (requestId) result.requestId = requestId;
+    if (crc) result.crc64 = crc;
+    return result;
+  }
+
+  // ---- multipart ----
+
+  async #multipart(): Promise<MultipartResult> {
+    const o = this.#o;
+    const resumed = await this.#resume();
+    let checkpoint: Checkpoint;
+    if (resumed) {
+      checkpoint = resumed;
+    } else {
+      const plan = planParts(this.#size, { ...(o.partSize ? { partSize: o.partSize } : {}), ...(o.parallel ? { parallel: o.parallel } : {}) });
+      const uploadId = await this.#initiate();
+      checkpoint = {
+        v: 1, uploadId, key: o.key, bucket: o.target.bucket, bucketUrl: this.#base, size: this.#size,
+        partSize: plan.partSize, parts: {}, created: Date.now(),
+      };
+      this.#save(checkpoint);
+    }
+    const { partSize } = checkpoint;
+    const count = Math.max(1, Math.ceil(this.#size / partSize));
+    const parallel = planParts(this.#size, { partSize, ...(o.parallel ? { parallel: o.parallel } : {}) }).parallel;
+    const resumedParts = Object.keys(checkpoint.parts).length;
+    for (const n of Object.keys(checkpoint.parts)) this.#done += this.#partLength(Number(n), partSize);
+    this.#report();
+
+    const queue: number[] = [];
+    for (let n = 1; n <= count; n++) if (!checkpoint.parts[n]) queue.push(n);
+    const stop = new AbortController();
+    const signal = AbortSignal.any([o.signal, stop.signal]);
+    let sent = 0;
+    let failure: unknown;
+
+    const worker = async () => {
+      while (queue.length && failure === undefined) {
+        const n = queue.shift()!;
+        try {
+          checkpoint.parts[n] = await this.#uploadPart(checkpoint, n, signal);
+          sent++;
+          this.#save(checkpoint);
+        } catch (error) {
+          if (failure === undefined) failure = error;
+          stop.abort();
+        }
+      }
+    };
+    try {
+      await Promise.all(Array.from({ length: Math.min(parallel, queue.length) }, worker));
+      if (failure !== undefined) throw failure;
+      const response = await this.#complete(checkpoint);
+      this.#forget();
+      this.#done = this.#size;
+      this.#report();
+      return this.#result(checkpoint.key, response, sent, resumedParts);
+    } catch (thrown) {
+      const error = o.signal.aborted ? abortedError() : UploadError.from(thrown);
+      // Aborted, or refused for good: no parts left behind to be billed. A retryable failure keeps
+      // the upload and its checkpoint, so that the next attempt sends only what is missing.
+      if (error.code === 'aborted' || !error.retryable) {
+        this.#forget();
+        await this.#abort(checkpoint);
+      }
+      throw error;
+    }
+  }
+
+  #partLength(n: number, partSize: number): number {
+    return Math.min(partSize, this.#size - (n - 1) * partSize);
+  }
+
+  async #initiate(): Promise<string> {
+    const o = this.#o;
+    const response = await this.#retrying(() => this.#call(`to start the upload of "${o.key}"`, {
+      method: 'POST', target: o.target, key: o.key, query: [['uploads', '']], headers: this.#objectHeaders(),
+    }, o.signal, { hint: this.#accessHint() }), o.signal);
+    const uploadId = xmlValue(response.text, 'UploadId');
+    if (!uploadId) throw new UploadError('oss-error', 'OSS answered InitiateMultipartUpload without an UploadId.', { status: response.status });
+    return uploadId;
+  }
+
+  /** One part, retried alone; pausing aborts it and sends it again after resume. */
+  async #uploadPart(cp: Checkpoint, n: number, signal: AbortSignal): Promise<string> {
+    const o = this.#o;
+    const start = (n - 1) * cp.partSize;
+    const body = o.file.slice(start, start + this.#partLength(n, cp.partSize));
+    for (;;) {
+      if (o.pause?.paused) await o.pause.whenRunning();
+      if (signal.aborted) throw abortedError();
+      const partSignal = o.pause ? AbortSignal.any([signal, o.pause.signal]) : signal;
+      try {
+        const response = await this.#retrying(async () => {
+          this.#inflight.set(n, 0);
+          return this.#call(`part ${n} of "${cp.key}"`, {
+            method: 'PUT', target: o.target, key: cp.key, query: [['partNumber', String(n)], ['uploadId', cp.uploadId]],
+          }, partSignal, {
+            body,
+            hint: this.#accessHint(),
+            onUploadProgress: (loaded) => {
+              this.#inflight.set(n, loaded);
+              this.#report();
+            },
+          }).catch((error: unknown) => {
+            if (o.pause?.paused && !signal.aborted) throw new Paused();
+            throw error;
+          });
+        }, partSignal);
+        const etag = response.header('ETag');
+        if (!etag) {
+          throw new UploadError('etag-not-exposed', `OSS stored part ${n} but this page cannot read its ETag, which completing the upload needs: the bucket's CORS rule does not expose the ETag header. ${ETAG_FIX}`, { status: response.status, retryable: false });
+        }
+        this.#inflight.delete(n);
+        this.#done += body.size;
+        this.#report();
+        return etag;
+      } catch (error) {
+        this.#inflight.delete(n);
+        if (error instanceof Paused || (o.pause?.paused && !signal.aborted)) continue;
+        throw error;
+      }
+    }
+  }
+
+  async #complete(cp: Checkpoint): Promise<OssResponse> {
+    const o = this.#o;
+    const parts = Object.entries(cp.parts).map(([n, etag]) => [Number(n), etag] as const).sort((a, b) => a[0] - b[0]);
+    const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<CompleteMultipartUpload>\n${parts
+      .map(([n, etag]) => `<Part>\n<PartNumber>${n}</PartNumber>\n<ETag>${xmlEscape(etag)}</ETag>\n</Part>\n`).join('')}</CompleteMultipartUpload>`;
+    let unknownOutcome = false;
+    return this.#retrying(async () => {
+      try {
+        return await this.#call(`to complete the upload of "${cp.key}"`, {
+          method: 'POST', target: o.target, key: cp.key, query: [['uploadId', cp.uploadId]], headers: { 'Content-Type': 'application/xml' },
+        }, o.signal, {
+          body: xml,
+          hint: this.#accessHint(),
+          // A Complete whose answer was lost may have worked: the upload is then gone, and the object there.
+          ok: (r) => (r.status >= 200 && r.status < 300) || (unknownOutcome && r.status === 404 && /NoSuchUpload/.test(r.text)),
+        });
+      } catch (error) {
+        if (error instanceof UploadError && error.code === 'network') unknownOutcome = true;
+        throw error;
+      }
+    }, o.signal);
+  }
+
+  /** AbortMultipartUpload, best effort (never throws): bounded by 10 s, not by the aborted signal. */
+  async #abort(cp: Checkpoint): Promise<void> {
+    const signal = AbortSignal.timeout(10_000);
+    try {
+      await this.#call(`to abort the upload of "${cp.key}"`, {
+        method: 'DELETE', target: this.#o.target, key: cp.key, query: [['uploadId', cp.uploadId]],
+      }, signal, { ok: (r) => r.status === 204 || r.status === 200 || r.status === 404 });
+    } catch {
+      /* OSS's lifecycle rule for unfinished uploads is the backstop */
+    }
+  }
+
+  // ---- checkpoints ----
+
+  #save(cp: Checkpoint): void {
+    if (this.#o.fingerprint) this.#o.checkpoints?.set(this.#o.fingerprint, cp);
+  }
+
+  #forget(): void {
+    if (this.#o.fingerprint) this.#o.checkpoints?.delete(this.#o.fingerprint);
+  }
+
+  /** A stored checkpoint for this file, verified with ListParts; undefined to start afresh. */
+  async #resume(): Promise<Checkpoint | undefined> {
+    const o = this.#o;
+    const saved = o.fingerprint ? o.checkpoints?.get(o.fingerprint) : undefined;
+    if (!saved) return undefined;
+    if (saved.bucketUrl !== this.#base || saved.bucket !== o.target.bucket || saved.size !== this.#size || saved.partSize < 1) {
+      this.#forget();
+      return undefined;
+    }
+    let listed: Map<number, { etag: string; size: number }>;
+    try {
+      listed = await this.#listParts(saved);
+    } catch (error) {
+      if (o.signal.aborted) throw abortedError();
+      // Gone (NoSuchUpload), or not ours to see (AccessDenied: another user's prefix): start afresh.
+      if (error instanceof UploadError && error.code === 'oss-error' && !error.retryable) {
+        this.#forget();
+        return undefined;
+      }
+      throw error;
+    }
+    const parts: Record<string, string> = {};
+    for (const [n, part] of listed) {
+      const expected = this.#partLength(n, saved.partSize);
+      const recorded = saved.parts[n];
+      if (n < 1 || (n - 1) * saved.partSize >= this.#size) continue;
+      // A part of another size means another file (or another cut): the upload cannot be trusted.
+      if (part.size !== expected) {
+        this.#forget();
+        await this.#abort(saved);
+        return undefined;
+      }
+      // Parts OSS has but the checkpoint missed (the answer was lost) are ours too: same upload id.
+      if (recorded === undefined || recorded.replace(/"/g, '').toUpperCase() === part.etag.replace(/"/g, '').toUpperCase()) parts[n] = part.etag;
+    }
+    const verified: Checkpoint = { ...saved, parts };
+    this.#save(verified);
+    return verified;
+  }
+
+  async #listParts(cp: Checkpoint): Promise<Map<number, { etag: string; size: number }>> {
+    const o = this.#o;
+    const out = new Map<number, { etag: string; size: number }>();
+    let marker = 0;
+    for (let page = 0; page < 20; page++) {
+      const query: Array<[string, string]> = [['max-parts', '1000'], ['uploadId', cp.uploadId]];
+      if (marker) query.push(['part-number-marker', String(marker)]);
+      const response = await this.#retrying(() => this.#call(`to list the parts of "${cp.key}"`, {
+        method: 'GET', target: o.target, key: cp.key, query,
+      }, o.signal), o.signal);
+      const doc = new DOMParser().parseFromString(response.text, 'application/xml');
+      for (const part of Array.from(doc.getElementsByTagName('Part'))) {
+        const n = Number(part.getElementsByTagName('PartNumber')[0]?.textContent);
+        const etag = part.getElementsByTagName('ETag')[0]?.textContent ?? '';
+        const size = Number(part.getElementsByTagName('Size')[0]?.textContent);
+        if (Number.isInteger(n) && etag && Number.isFinite(size)) out.set(n, { etag, size });
+      }
+      const truncated = doc.getElementsByTagName('IsTruncated')[0]?.textContent === 'true';
+      const next = Number(doc.getElementsByTagName('NextPartNumberMarker')[0]?.textContent);
+      if (!truncated || !Number.isFinite(next) || next <= marker) break;
+      marker = next;
+    }
+    return out;
+  }
+}

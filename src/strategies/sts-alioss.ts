@@ -1,0 +1,155 @@
+// The sts strategy's `engine: 'ali-oss'`: the same credentials, refresh, pause, abort and
+// progress, with ali-oss's multipartUpload moving the bytes. ali-oss's prebuilt browser bundle
+// (about 175 KB gzipped) is loaded with a dynamic import the first time this engine is used, so
+// pages that never use it never download it. One client per upload, because ali-oss's cancel()
+// stops every upload of a client (OSS-PROTOCOL.md §10.4). ali-oss refreshes its token only on
+// an interval and races between parts (§10.2), so its `refreshSTSToken` only reads the strategy's
+// shared credentials, which refresh themselves before they expire; a token OSS refuses anyway
+// restarts the upload from ali-oss's checkpoint with fresh credentials.
+import type OSS from 'ali-oss';
+import { UploadError } from '../errors.js';
+import type { V4Credentials } from '../signing/index.js';
+import { abortedError, TOKEN_ERRORS, type OssTarget } from './multipart/http.js';
+import type { CredentialSource, PauseControl } from './multipart/engine.js';
+import { planParts } from './multipart/plan.js';
+
+export interface AliOssUploadOptions {
+  file: Blob;
+  target: OssTarget;
+  key: string;
+  contentType: string;
+  meta: Record<string, string>;
+  signal: AbortSignal;
+  onProgress(loaded: number, total: number): void;
+  credentials: CredentialSource;
+  pause: PauseControl;
+  partSize?: number;
+  parallel?: number;
+}
+
+type OssClass = typeof OSS;
+let loading: Promise<OssClass> | undefined;
+
+/** ali-oss's browser bundle, downloaded once, on first use. */
+export function loadAliOss(): Promise<OssClass> {
+  loading ??= import('ali-oss/dist/aliyun-oss-sdk.min.js').then((mod) => {
+    const fromModule = (mod as { default?: OssClass }).default;
+    const ctor = typeof fromModule === 'function' ? fromModule : (globalThis as { OSS?: OssClass }).OSS;
+    if (typeof ctor !== 'function') throw new UploadError('unknown', 'ali-oss could not be loaded.');
+    return ctor;
+  }, (error: unknown) => {
+    loading = undefined;
+    throw new UploadError('network', `ali-oss could not be downloaded: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  });
+  return loading;
+}
+
+interface AliOssError {
+  name?: string;
+  code?: string;
+  status?: number;
+  requestId?: string;
+  message?: string;
+}
+
+function clientOptions(target: OssTarget, creds: V4Credentials, source: CredentialSource): OSS.Options {
+  const custom = target.endpoint && !new URL(target.endpoint).hostname.endsWith('.aliyuncs.com');
+  const options: Record<string, unknown> = {
+    bucket: target.bucket,
+    region: `oss-${target.region.replace(/^oss-/, '')}`,
+    accessKeyId: creds.accessKeyId,
+    accessKeySecret: creds.accessKeySecret,
+    stsToken: creds.securityToken,
+    authorizationV4: true,
+    // Cheap: our cache answers until shortly before expiry, then one fetch for everyone.
+    refreshSTSToken: async () => {
+      const c = await source.current(new AbortController().signal);
+      return { accessKeyId: c.accessKeyId, accessKeySecret: c.accessKeySecret, stsToken: c.securityToken ?? '' };
+    },
+    refreshSTSTokenInterval: 1000,
+    timeout: 10 * 60_000,
+  };
+  if (target.endpoint) {
+    const url = new URL(target.endpoint);
+    options['endpoint'] = `${url.protocol}//${url.host}`;
+    options['secure'] = url.protocol === 'https:';
+    if (custom) options['sldEnable'] = true; // path-style, as ali-oss needs for a local endpoint (§10.7)
+  } else {
+    options['secure'] = true;
+  }
+  return options as unknown as OSS.Options;
+}
+
+function asUploadError(e: AliOssError): UploadError {
+  if (e.status === -1 || e.status === -2) return new UploadError('network', `The connection to OSS failed: ${e.message ?? ''}`);
+  if (/etag of expose-headers/i.test(e.message ?? '')) {
+    return new UploadError('etag-not-exposed', 'ali-oss cannot read the ETag of a part: the bucket\'s CORS rule does not expose it. Add "ETag" to its Expose Headers.');
+  }
+  const status = typeof e.status === 'number' && e.status > 0 ? e.status : undefined;
+  const retryable = status !== undefined && (status >= 500 || status === 429);
+  return new UploadError('oss-error', `OSS refused the upload${e.code ? ` (${e.code})` : ''}: ${e.message ?? ''}`, {
+    ...(status ? { status } : {}), ...(e.code ? { ossCode: e.code } : {}), ...(e.requestId ? { requestId: e.requestId } : {}), retryable,
+  });
+}
+
+export async function uploadWithAliOss(o: AliOssUploadOptions): Promise<{ key: string; etag?: string; requestId?: string }> {
+  const OSSClient = await loadAliOss();
+  if (o.signal.aborted) throw abortedError();
+  const { partSize, parallel } = planParts(o.file.size, {
+    ...(o.partSize ? { partSize: o.partSize } : {}), ...(o.parallel ? { parallel: o.parallel } : {}),
+  });
+  let checkpoint: OSS.Checkpoint | undefined;
+  let high = 0;
+  let refreshes = 0;
+  const size = o.file.size;
+
+  for (;;) {
+    if (o.pause.paused) await o.pause.whenRunning();
+    if (o.signal.aborted) throw abortedError();
+    const creds = await o.credentials.current(o.signal);
+    const client = new OSSClient(clientOptions(o.target, creds, o.credentials));
+    const stop = () => client.cancel();
+    o.signal.addEventListener('abort', stop, { once: true });
+    const unsubscribe = o.pause.onChange((paused) => {
+      if (paused) stop();
+    });
+    try {
+      const meta = Object.fromEntries(Object.entries(o.meta).map(([k, v]) => [k.toLowerCase(), v]));
+      const result = await client.multipartUpload(o.key, o.file, {
+        partSize, parallel, mime: o.contentType, meta: meta as OSS.UserMeta,
+        ...(checkpoint ? { checkpoint } : {}),
+        progress: (p: number, cp?: OSS.Checkpoint) => {
+          if (cp) checkpoint = cp;
+          const loaded = Math.min(size, Math.floor(p * size));
+          if (loaded > high) {
+            high = loaded;
+            o.onProgress(loaded, size);
+          }
+        },
+      });
+      const out: { key: string; etag?: string; requestId?: string } = { key: o.key };
+      if (result.etag) out.etag = result.etag;
+      const requestId = (result.res?.headers as Record<string, string> | undefined)?.['x-oss-request-id'];
+      if (requestId) out.requestId = requestId;
+      return out;
+    } catch (thrown) {
+      const e = (thrown ?? {}) as AliOssError;
+      if (o.signal.aborted) {
+        if (checkpoint) {
+          await client.abortMultipartUpload(o.key, checkpoint.uploadId, { timeout: 10_000 } as OSS.RequestOptions).catch(() => {});
+        }
+        throw abortedError();
+      }
+      if (e.name === 'cancel' && o.pause.paused) continue; // resume from the checkpoint after resume()
+      if (e.code && TOKEN_ERRORS.has(e.code) && refreshes < 3) {
+        refreshes++;
+        await o.credentials.refresh(creds, o.signal);
+        continue;
+      }
+      throw asUploadError(e);
+    } finally {
+      o.signal.removeEventListener('abort', stop);
+      unsubscribe();
+    }
+  }
+}

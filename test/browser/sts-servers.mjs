@@ -1,0 +1,80 @@
+// The sts endpoints of the browser tests (oss-upload/server's createStsHandler against the
+// emulator's /_sts), on the test pages' own origin, and a second emulator whose CORS rule does
+// not expose ETag. Mounted by test/browser/servers.mjs after the emulator and sign plugins (it
+// reads the emulator's address from `env`, and routes in front of what is already there).
+//
+//   /sts              900 s credentials for `uploads/` (dirs `images`, `docs` allowed)
+//   /sts-short        3 s credentials (the emulator's minimum is lowered to 1 s for the tests)
+//   /sts-hidden       3 s credentials whose answer leaves `expiration` out: only OSS's refusal refreshes them
+//   /sts-raw          STS's own PascalCase `Credentials` only (bucket and region come from the page)
+//   /sts-longterm     the emulator's long-term pair, no token (must be refused by the strategy)
+//   /sts-noetag       credentials for the second emulator, which hides ETag from the page
+//   GET /__sts-calls  how many times each path was called (DELETE resets)
+import { env } from './servers.mjs';
+
+const ROLE = 'acs:ram::1234567890123456:role/uploader';
+
+export function stsPlugin() {
+  const calls = new Map();
+  let noEtag;
+  return {
+    name: 'oss-sts-endpoints',
+    async serverStart({ server }) {
+      const { tsImport } = await import('tsx/esm/api');
+      const { startEmulator } = await tsImport('../../src/emulator/index.ts', import.meta.url);
+      const { createStsHandler } = await tsImport('../../src/server/sts.ts', import.meta.url);
+      const { toNodeListener } = await tsImport('../../src/server/node.ts', import.meta.url);
+      noEtag = await startEmulator({ host: '127.0.0.1', port: 0, stsMinDurationSeconds: 1, exposeEtag: false });
+      env.noEtagUrl = noEtag.url;
+
+      const json = (status, body) => new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' } });
+      const base = {
+        accessKeyId: env.accessKeyId, accessKeySecret: env.accessKeySecret, roleArn: ROLE,
+        bucket: env.bucket, region: env.region, endpoint: env.ossEndpoint, stsEndpoint: `${env.emulatorUrl}/_sts`,
+        prefix: 'uploads/', allowedDirs: ['images', 'docs'],
+      };
+      const short = createStsHandler({ ...base, durationSeconds: 3 });
+      const sts = createStsHandler(base);
+      const routes = {
+        '/sts': sts,
+        '/sts-short': short,
+        '/sts-hidden': async (request) => {
+          const answer = await (await short(request)).json();
+          delete answer.expiration;
+          return json(200, answer);
+        },
+        '/sts-raw': async (request) => {
+          const a = await (await sts(request)).json();
+          return json(200, { AccessKeyId: a.accessKeyId, AccessKeySecret: a.accessKeySecret, SecurityToken: a.stsToken, Expiration: a.expiration });
+        },
+        '/sts-longterm': () => json(200, {
+          accessKeyId: env.accessKeyId, accessKeySecret: env.accessKeySecret, bucket: env.bucket, region: env.region, endpoint: env.ossEndpoint, dir: 'uploads/',
+        }),
+        '/sts-noetag': createStsHandler({
+          ...base, accessKeyId: noEtag.accessKeyId, accessKeySecret: noEtag.accessKeySecret,
+          endpoint: `http://localhost:${noEtag.port}`, stsEndpoint: `${noEtag.url}/_sts`,
+        }),
+        '/__sts-calls': (request) => {
+          if (request.method === 'DELETE') calls.clear();
+          return json(200, Object.fromEntries(calls));
+        },
+      };
+      const listeners = Object.fromEntries(Object.entries(routes).map(([path, handler]) => [path, toNodeListener(async (request) => {
+        if (path.startsWith('/sts')) calls.set(path, (calls.get(path) ?? 0) + 1);
+        return handler(request);
+      })]));
+      // As signPlugin: the dev server's Koa stack is fixed by now, so route in front of it.
+      const previous = server.listeners('request');
+      server.removeAllListeners('request');
+      server.on('request', (req, res) => {
+        const listener = listeners[new URL(req.url ?? '/', 'http://localhost').pathname];
+        if (listener) return listener(req, res);
+        for (const l of previous) l.call(server, req, res);
+      });
+      env.sts = Object.keys(routes).filter((p) => p.startsWith('/sts'));
+    },
+    async serverStop() {
+      await noEtag?.close();
+    },
+  };
+}

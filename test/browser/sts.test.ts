@@ -1,0 +1,401 @@
+// The sts strategy through its own API (StsStrategy.upload), in Chromium, against the emulator
+// over HTTP, with the sts endpoints of test/browser/sts-servers.mjs (oss-upload/server's
+// createStsHandler calling the emulator's /_sts) on the page's own origin.
+import { expect } from '@open-wc/testing';
+import { crc64 } from '../../src/signing/crc64.js';
+import { StsStrategy, type StsSettings } from '../../src/strategies/sts.js';
+import type { UploadResult } from '../../src/strategies/types.js';
+import type { UploadError } from '../../src/errors.js';
+import { clearEmulatorRequests, env, makeFile, setFaults, stored } from './support.js';
+
+const MiB = 1024 * 1024;
+
+// Room for every request of the file (the default 250 would drop the late ones): the ali-oss test
+// reads this to tell whether ali-oss's bundle was downloaded, and when.
+performance.setResourceTimingBufferSize(100_000);
+
+interface Logged {
+  time: string;
+  method: string;
+  op: string;
+  key?: string;
+  partNumber?: number;
+  uploadId?: string;
+  accessKeyId?: string;
+  status: number;
+  code?: string;
+  fault?: string;
+}
+
+async function log(base = env.emulatorUrl): Promise<Logged[]> {
+  // The emulator logs its own /_sts and /_emulator/* requests as op `Unknown`: only OSS operations count.
+  return (await (await fetch(`${base}/_emulator/requests`)).json() as Logged[]).filter((r) => r.op !== 'Unknown');
+}
+
+async function openUploads(base = env.emulatorUrl): Promise<Array<{ key: string; uploadId: string }>> {
+  return await (await fetch(`${base}/_emulator/uploads`)).json() as Array<{ key: string; uploadId: string }>;
+}
+
+async function stsCalls(): Promise<Record<string, number>> {
+  return await (await fetch('/__sts-calls', { cache: 'no-store' })).json() as Record<string, number>;
+}
+
+async function resetStsCalls(): Promise<void> {
+  await fetch('/__sts-calls', { method: 'DELETE' });
+}
+
+function strategy(endpoint: string, settings: StsSettings & { fetchCredentials?: () => Promise<unknown> } = {}): StsStrategy {
+  const { fetchCredentials, ...rest } = settings;
+  return new StsStrategy({ credentials: () => ({ endpoint, ...(fetchCredentials ? { fetchCredentials } : {}) }), ...rest });
+}
+
+interface Run {
+  promise: Promise<UploadResult>;
+  progress: number[];
+  controller: AbortController;
+}
+
+function start(s: StsStrategy, file: File, key = `${crypto.randomUUID()}/${file.name}`): Run {
+  const progress: number[] = [];
+  const controller = new AbortController();
+  const promise = s.upload(file, {
+    key, meta: { origin: 'sts-test' }, contentType: file.type || 'application/octet-stream', signal: controller.signal,
+    onProgress: (loaded) => progress.push(loaded),
+  });
+  return { promise, progress, controller };
+}
+
+async function failure(promise: Promise<unknown>): Promise<UploadError> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as UploadError;
+  }
+  throw new Error('expected the upload to fail, and it succeeded');
+}
+
+function checkProgress(progress: number[], size: number): void {
+  expect(progress.length).to.be.greaterThan(0);
+  for (let i = 1; i < progress.length; i++) expect(progress[i]!, `progress[${i}]`).to.be.at.least(progress[i - 1]!);
+  expect(Math.max(...progress)).to.equal(size);
+  expect(progress.at(-1)).to.equal(size);
+}
+
+/** Resolves once `progress` has passed `bytes`. */
+async function until(progress: number[], bytes: number, ms = 30_000): Promise<void> {
+  const end = Date.now() + ms;
+  while ((progress.at(-1) ?? 0) < bytes) {
+    if (Date.now() > end) throw new Error(`progress stayed at ${progress.at(-1) ?? 0}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const successfulParts = (entries: Logged[], key: string) =>
+  entries.filter((r) => r.op === 'UploadPart' && r.key === key && r.status === 200).map((r) => r.partNumber!).sort((a, b) => a - b);
+
+const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+
+describe('sts strategy', () => {
+  afterEach(async () => {
+    await setFaults({});
+    for (const k of Object.keys(localStorage)) if (k.startsWith('oss-upload:')) localStorage.removeItem(k);
+  });
+
+  it('uploads 64 MiB in parts: bytes equal, progress monotonic, each part once', async () => {
+    await clearEmulatorRequests();
+    await resetStsCalls();
+    const s = strategy('/sts');
+    const { file, bytes } = makeFile('big.bin', 64 * MiB);
+    const run = start(s, file);
+    const result = await run.promise;
+    expect(result.key).to.match(/^uploads\/[0-9a-f-]+\/big\.bin$/);
+    expect(result.bucket).to.equal(env.bucket);
+    expect(result.url).to.equal(`${env.ossEndpoint}/${env.bucket}/${result.key}`);
+    expect(result.etag).to.match(/^"[0-9A-F]{32}-\d+"$/);
+    const object = await stored(result.key);
+    expect(object?.size).to.equal(bytes.length);
+    expect(object?.crc64).to.equal(crc64(bytes).toString());
+    expect(object?.contentType).to.equal('application/octet-stream');
+    expect(object?.userMeta).to.deep.equal({ 'x-oss-meta-origin': 'sts-test' });
+    checkProgress(run.progress, bytes.length);
+    const entries = await log();
+    const parts = successfulParts(entries, result.key);
+    expect(parts.length).to.be.greaterThan(1);
+    expect(parts).to.deep.equal(range(parts.length)); // each part exactly once
+    expect(entries.filter((r) => r.op === 'InitiateMultipartUpload').length).to.equal(1);
+    expect(entries.filter((r) => r.op === 'CompleteMultipartUpload').map((r) => r.status)).to.deep.equal([200]);
+    expect((await stsCalls())['/sts']).to.equal(1);
+    expect(await openUploads()).to.deep.equal([]);
+  });
+
+  it('a small file goes as one PutObject', async () => {
+    await clearEmulatorRequests();
+    const { file, bytes } = makeFile('small.txt', 3000, 'text/plain');
+    const run = start(strategy('/sts'), file);
+    const result = await run.promise;
+    const object = await stored(result.key);
+    expect([object?.size, object?.crc64, object?.contentType]).to.deep.equal([bytes.length, crc64(bytes).toString(), 'text/plain']);
+    expect((await log()).map((r) => r.op)).to.deep.equal(['PutObject']);
+    checkProgress(run.progress, bytes.length);
+  });
+
+  it('credentials are fetched once for all files of the element', async () => {
+    await resetStsCalls();
+    const s = strategy('/sts', { putThreshold: 1 * MiB, partSize: 1 * MiB });
+    const files = [makeFile('a.bin', 3 * MiB).file, makeFile('b.bin', 10).file, makeFile('c.bin', 2 * MiB + 5).file];
+    const results = await Promise.all(files.map((f) => start(s, f).promise));
+    for (const [i, r] of results.entries()) expect((await stored(r.key))?.size).to.equal(files[i]!.size);
+    expect(await stsCalls()).to.deep.equal({ '/sts': 1 });
+  });
+
+  it('refreshes the token before it expires: one endpoint call per token, no part sent twice', async () => {
+    await clearEmulatorRequests();
+    await resetStsCalls();
+    // 3-second tokens; 24 MiB in 1 MiB parts, 3 in flight, each read at 1 MiB/s: about 8 s.
+    await setFaults({ bandwidth: 1 * MiB });
+    const s = strategy('/sts-short', { partSize: 1 * MiB, parallel: 3 });
+    const { file, bytes } = makeFile('long.bin', 24 * MiB);
+    const run = start(s, file);
+    const result = await run.promise;
+    expect((await stored(result.key))?.crc64).to.equal(crc64(bytes).toString());
+    checkProgress(run.progress, bytes.length);
+    const entries = (await log()).filter((r) => r.key === result.key);
+    expect(entries.filter((r) => r.status === 403)).to.deep.equal([]);
+    expect(successfulParts(entries, result.key)).to.deep.equal(range(24));
+    expect(entries.filter((r) => r.op === 'UploadPart').length).to.equal(24);
+    const tokens = new Set(entries.map((r) => r.accessKeyId).filter(Boolean));
+    const calls = (await stsCalls())['/sts-short']!;
+    expect(calls).to.be.at.least(3);
+    expect(tokens.size).to.equal(calls);
+  });
+
+  it('refreshes once when OSS refuses an expired token, and sends again only the refused parts', async () => {
+    await clearEmulatorRequests();
+    await resetStsCalls();
+    // The endpoint hides the expiration: only SecurityTokenExpired tells the strategy.
+    await setFaults({ bandwidth: 1 * MiB });
+    const s = strategy('/sts-hidden', { partSize: 1 * MiB, parallel: 3 });
+    const { file, bytes } = makeFile('hidden.bin', 16 * MiB);
+    const run = start(s, file);
+    const result = await run.promise;
+    expect((await stored(result.key))?.crc64).to.equal(crc64(bytes).toString());
+    checkProgress(run.progress, bytes.length);
+    const entries = (await log()).filter((r) => r.key === result.key);
+    const refused = entries.filter((r) => r.status === 403);
+    expect(refused.length).to.be.greaterThan(0);
+    expect(new Set(refused.map((r) => r.code))).to.deep.equal(new Set(['SecurityTokenExpired']));
+    // Every part stored once; the refused ones were sent again, the stored ones never.
+    expect(successfulParts(entries, result.key)).to.deep.equal(range(16));
+    expect(entries.filter((r) => r.op === 'UploadPart').length).to.equal(16 + refused.filter((r) => r.op === 'UploadPart').length);
+    // One endpoint call per token, however many parts hit the expired one.
+    const calls = (await stsCalls())['/sts-hidden']!;
+    expect(calls).to.be.at.least(2);
+    // (A refused request has no accessKeyId in the log: it was not authenticated.)
+    expect(new Set(entries.map((r) => r.accessKeyId).filter(Boolean)).size).to.equal(calls);
+  });
+
+  it('retries injected part failures (errors and dropped connections) alone; the object is byte-exact', async () => {
+    await clearEmulatorRequests();
+    await setFaults({
+      seed: 11,
+      failures: [{ op: 'UploadPart', rate: 1, kind: 'error', count: 4 }, { op: 'UploadPart', rate: 1, kind: 'drop', count: 2 }],
+    });
+    const s = strategy('/sts', { partSize: 1 * MiB, parallel: 4, partRetryDelay: 20 });
+    const { file, bytes } = makeFile('flaky.bin', 20 * MiB + 123);
+    const run = start(s, file);
+    const result = await run.promise;
+    expect((await stored(result.key))?.crc64).to.equal(crc64(bytes).toString());
+    checkProgress(run.progress, bytes.length);
+    const entries = (await log()).filter((r) => r.key === result.key && r.op === 'UploadPart');
+    expect(entries.filter((r) => r.fault).length).to.equal(6);
+    expect(successfulParts(entries, result.key)).to.deep.equal(range(21));
+    expect(entries.length).to.equal(21 + 6);
+  });
+
+  it('gives up when a part has used up its retries, keeping the upload for the next attempt', async () => {
+    await setFaults({ seed: 2, failures: [{ op: 'UploadPart', rate: 1, kind: 'error' }] });
+    const s = strategy('/sts', { partSize: 1 * MiB, partRetries: 2, partRetryDelay: 5 });
+    const { file, bytes } = makeFile('never.bin', 9 * MiB);
+    const key = `${crypto.randomUUID()}/never.bin`;
+    const error = await failure(start(s, file, key).promise);
+    expect([error.code, error.ossCode, error.status, error.retryable]).to.deep.equal(['oss-error', 'InternalError', 500, true]);
+    expect((await openUploads()).filter((u) => u.key === `uploads/${key}`)).to.have.length(1);
+    // The controller's retry (same strategy, same file) continues the same upload.
+    await setFaults({});
+    await clearEmulatorRequests();
+    const result = await start(s, file, key).promise;
+    expect((await stored(result.key))?.crc64).to.equal(crc64(bytes).toString());
+    expect((await log()).filter((r) => r.op === 'InitiateMultipartUpload')).to.deep.equal([]);
+    expect(await openUploads()).to.deep.equal([]);
+  });
+
+  it('pause stops sending parts and keeps the upload; resume continues from the parts done', async () => {
+    await setFaults({ bandwidth: 2 * MiB });
+    const s = strategy('/sts', { partSize: 1 * MiB, parallel: 2 });
+    const { file, bytes } = makeFile('pause.bin', 12 * MiB);
+    const run = start(s, file);
+    await until(run.progress, 3 * MiB);
+    expect(s.pause(file)).to.equal(true);
+    expect(s.isPaused(file)).to.equal(true);
+    await new Promise((r) => setTimeout(r, 300)); // parts in flight are cut
+    await clearEmulatorRequests();
+    const before = run.progress.at(-1)!;
+    await new Promise((r) => setTimeout(r, 1000));
+    expect((await log()).filter((r) => r.op === 'UploadPart')).to.deep.equal([]);
+    expect(run.progress.at(-1)).to.equal(before);
+    const [upload] = await openUploads();
+    expect(upload).to.exist;
+    expect(s.resume(file)).to.equal(true);
+    const result = await run.promise;
+    expect((await stored(result.key))?.crc64).to.equal(crc64(bytes).toString());
+    checkProgress(run.progress, bytes.length);
+    // After resume, only parts not stored before the pause were sent.
+    const done = new Set(successfulParts(await log(), result.key));
+    expect(done.size).to.be.lessThan(12);
+  });
+
+  it('resumes after a "reload": a new strategy and the same file send only the missing parts', async () => {
+    await setFaults({ bandwidth: 2 * MiB });
+    const { bytes } = makeFile('reload.bin', 12 * MiB);
+    const lastModified = Date.now() - 60_000;
+    const first = new File([bytes], 'reload.bin', { lastModified });
+    const page1 = strategy('/sts', { partSize: 1 * MiB, parallel: 2 });
+    const run1 = start(page1, first);
+    await until(run1.progress, 5 * MiB);
+    page1.pause(first); // the tab goes away: nothing is cleaned up
+    await new Promise((r) => setTimeout(r, 300));
+    // A part whose bytes had all left before the pause may still be stored: wait until none is.
+    await setFaults({});
+    const partsOnOss = async () => {
+      const listed = await (await fetch(`${env.emulatorUrl}/_emulator/uploads`)).json() as Array<{ parts: Array<{ partNumber: number }> }>;
+      return listed[0]!.parts.map((p) => p.partNumber).sort((a, b) => a - b);
+    };
+    let before = await partsOnOss();
+    for (let stable = false; !stable;) {
+      await new Promise((r) => setTimeout(r, 300));
+      const now = await partsOnOss();
+      stable = now.join() === before.join();
+      before = now;
+    }
+    const [open] = await openUploads();
+    expect(before.length).to.be.greaterThan(0);
+
+    await clearEmulatorRequests();
+    const again = new File([bytes], 'reload.bin', { lastModified }); // chosen again in the new page
+    const page2 = strategy('/sts', { partSize: 1 * MiB, parallel: 2 });
+    const run2 = start(page2, again); // a new key from the template: the checkpoint's key wins
+    const result = await run2.promise;
+    expect(result.key).to.equal(open!.key);
+    expect((await stored(result.key))?.crc64).to.equal(crc64(bytes).toString());
+    const entries = await log();
+    expect(entries.filter((r) => r.op === 'InitiateMultipartUpload')).to.deep.equal([]);
+    expect(entries.filter((r) => r.op === 'ListParts').length).to.equal(1);
+    const sent = successfulParts(entries, result.key);
+    expect([...before, ...sent].sort((a, b) => a - b)).to.deep.equal(range(12));
+    expect(entries.filter((r) => r.op === 'UploadPart').length).to.equal(sent.length);
+    expect(run2.progress[0]).to.be.at.least(before.length * MiB); // progress starts at what was done
+    expect(Object.keys(localStorage).filter((k) => k.startsWith('oss-upload:'))).to.deep.equal([]);
+  });
+
+  it('a stale checkpoint (its upload gone) starts a fresh upload', async () => {
+    const { file, bytes } = makeFile('stale.bin', 10 * MiB);
+    await setFaults({ bandwidth: 2 * MiB });
+    const page1 = strategy('/sts', { partSize: 1 * MiB });
+    const run1 = start(page1, file);
+    await until(run1.progress, 2 * MiB);
+    page1.pause(file);
+    await setFaults({});
+    // Someone aborted it on OSS meanwhile (a lifecycle rule, another tab).
+    const [open] = await openUploads();
+    const c = await (await fetch('/sts')).json() as { accessKeyId: string; accessKeySecret: string; stsToken: string };
+    const { signHeaderV4 } = await import('../../src/signing/index.js');
+    const headers = await signHeaderV4({ method: 'DELETE', bucket: env.bucket, key: open!.key, query: { uploadId: open!.uploadId } },
+      { accessKeyId: c.accessKeyId, accessKeySecret: c.accessKeySecret, securityToken: c.stsToken }, env.region);
+    expect((await fetch(`${env.ossEndpoint}/${env.bucket}/${open!.key}?uploadId=${open!.uploadId}`, { method: 'DELETE', headers })).status).to.equal(204);
+    await clearEmulatorRequests();
+    const result = await start(strategy('/sts', { partSize: 1 * MiB }), file).promise;
+    expect((await stored(result.key))?.crc64).to.equal(crc64(bytes).toString());
+    const ops = (await log()).map((r) => `${r.op}:${r.code ?? r.status}`);
+    expect(ops).to.include('ListParts:NoSuchUpload');
+    expect(ops).to.include('InitiateMultipartUpload:200');
+  });
+
+  it('abort aborts the multipart upload on OSS: nothing left open, no checkpoint', async () => {
+    await setFaults({ bandwidth: 2 * MiB });
+    await clearEmulatorRequests();
+    const s = strategy('/sts', { partSize: 1 * MiB });
+    const { file } = makeFile('abort.bin', 12 * MiB);
+    const run = start(s, file);
+    await until(run.progress, 2 * MiB);
+    run.controller.abort();
+    const error = await failure(run.promise);
+    expect(error.code).to.equal('aborted');
+    expect(await openUploads()).to.deep.equal([]);
+    expect((await log()).filter((r) => r.op === 'AbortMultipartUpload').map((r) => r.status)).to.deep.equal([204]);
+    expect(Object.keys(localStorage).filter((k) => k.startsWith('oss-upload:'))).to.deep.equal([]);
+  });
+
+  it('a key outside the token\'s prefix: AccessDenied, with a clear error', async () => {
+    const s = strategy('/sts', {
+      // The page tampers with the answer: the token's policy still allows only uploads/.
+      fetchCredentials: async () => ({ ...(await (await fetch('/sts')).json() as object), dir: 'elsewhere/' }),
+    });
+    for (const size of [100, 9 * MiB]) {
+      const error = await failure(start(s, makeFile('x.bin', size).file).promise);
+      expect([error.code, error.ossCode, error.status, error.retryable]).to.deep.equal(['oss-error', 'AccessDenied', 403, false]);
+      expect(error.requestId).to.match(/^[0-9A-F]{24}$/);
+      expect(error.message).to.contain('elsewhere/');
+      expect(error.message).to.contain('prefix the server granted');
+    }
+  });
+
+  it('long-term keys (no security token) are refused before any request, unless the page opts in', async () => {
+    await clearEmulatorRequests();
+    const error = await failure(start(strategy('/sts-longterm'), makeFile('x.txt', 10).file).promise);
+    expect([error.code, error.retryable]).to.deep.equal(['insecure-credentials', false]);
+    expect(error.message).to.contain('security token');
+    expect(await log()).to.deep.equal([]);
+    const result = await start(strategy('/sts-longterm', { insecureAllowLongTermKeys: true }), makeFile('y.txt', 10).file).promise;
+    expect(await stored(result.key)).to.exist;
+  });
+
+  it('raw STS Credentials, with bucket and region from the page', async () => {
+    const s = strategy('/sts-raw', { bucket: env.bucket, region: `oss-${env.region}`, ossEndpoint: env.ossEndpoint });
+    const { file, bytes } = makeFile('raw.bin', 9 * MiB);
+    // The raw shape has no dir: the page's key must itself be under the prefix the token allows.
+    const key = `uploads/${crypto.randomUUID()}/raw.bin`;
+    const result = await start(s, file, key).promise;
+    expect(result.key).to.equal(key);
+    expect((await stored(result.key))?.crc64).to.equal(crc64(bytes).toString());
+    const missing = await failure(start(strategy('/sts-raw'), makeFile('z.bin', 10).file).promise);
+    expect(missing.code).to.equal('credentials-invalid');
+    expect(missing.message).to.contain('bucket');
+  });
+
+  it('an ETag the bucket\'s CORS rule hides is diagnosed, with the fix, and the upload is aborted', async () => {
+    const s = strategy('/sts-noetag', { partSize: 1 * MiB });
+    const error = await failure(start(s, makeFile('noetag.bin', 9 * MiB).file).promise);
+    expect([error.code, error.retryable]).to.deep.equal(['etag-not-exposed', false]);
+    expect(error.message).to.contain('CORS');
+    expect(error.message).to.contain('ETag');
+    expect(error.message).to.contain('Expose');
+    expect(await openUploads(env['noEtagUrl'] as string)).to.deep.equal([]);
+  });
+
+  it('engine ali-oss: downloaded only when used, uploads 20 MiB', async () => {
+    const loaded = () => performance.getEntriesByType('resource').filter((e) => e.name.includes('aliyun-oss-sdk'));
+    expect(loaded()).to.deep.equal([]);
+    // The native engine never loads it.
+    await start(strategy('/sts'), makeFile('native.bin', 9 * MiB).file).promise;
+    expect(loaded()).to.deep.equal([]);
+    await clearEmulatorRequests();
+    const s = strategy('/sts', { engine: 'ali-oss' });
+    const { file, bytes } = makeFile('alioss.bin', 20 * MiB);
+    const run = start(s, file);
+    const result = await run.promise;
+    expect(loaded()).to.have.length(1);
+    expect((await stored(result.key))?.crc64).to.equal(crc64(bytes).toString());
+    checkProgress(run.progress, bytes.length);
+    expect((await log()).filter((r) => r.op === 'UploadPart').length).to.be.greaterThan(1);
+  });
+});
