@@ -8,6 +8,7 @@
 // A benchmark module is a `Benchmark` (below) that returns rows; add new ones to BENCHMARKS.
 import { parseArgs } from 'node:util';
 import { emulatorMemory } from './emulator-memory.js';
+import { signedPolicyBrowser } from './signed-policy-browser.js';
 
 export interface Row {
   /** What is measured (a scenario), e.g. `emulator: PutObject stream`. */
@@ -33,7 +34,7 @@ export interface Benchmark {
   run(options: BenchOptions): Promise<Row[]>;
 }
 
-export const BENCHMARKS: Benchmark[] = [emulatorMemory];
+export const BENCHMARKS: Benchmark[] = [emulatorMemory, signedPolicyBrowser];
 
 const USAGE = `Usage: npm run bench -- [--only NAME]... [--size SIZE]
 
