@@ -107,7 +107,7 @@ export class OssUpload extends LitElement {
     * {
       box-sizing: border-box;
     }
-    [part='dropzone'] {
+    [part~='dropzone'] {
       display: flex;
       flex-wrap: wrap;
       align-items: center;
@@ -121,15 +121,15 @@ export class OssUpload extends LitElement {
       text-align: center;
       transition: background-color 0.15s, border-color 0.15s;
     }
-    [part='dropzone'][data-dragover] {
+    [part~='dropzone'][data-dragover] {
       border-color: var(--oss-upload-accent-color, #1a73e8);
       background: var(--oss-upload-dragover-background, #e8f0fe);
     }
-    :host([disabled]) [part='dropzone'] {
+    :host([disabled]) [part~='dropzone'] {
       cursor: not-allowed;
       opacity: 0.6;
     }
-    [part='button'] {
+    [part~='button'] {
       font: inherit;
       font-weight: 600;
       padding: 0.5em 1.1em;
@@ -139,20 +139,20 @@ export class OssUpload extends LitElement {
       color: var(--oss-upload-button-text-color, #fff);
       cursor: pointer;
     }
-    [part='button']:hover:not(:disabled) {
+    [part~='button']:hover:not(:disabled) {
       filter: brightness(1.08);
     }
-    [part='button']:disabled {
+    [part~='button']:disabled {
       cursor: not-allowed;
     }
     button:focus-visible {
       outline: 2px solid var(--oss-upload-accent-color, #1a73e8);
       outline-offset: 2px;
     }
-    [part='hint'] {
+    [part~='hint'] {
       color: var(--oss-upload-muted-color, #5f6368);
     }
-    [part='file-list'] {
+    [part~='file-list'] {
       list-style: none;
       margin: var(--oss-upload-spacing, 12px) 0 0;
       padding: 0;
@@ -160,7 +160,7 @@ export class OssUpload extends LitElement {
       border-radius: var(--oss-upload-radius, 8px);
       background: var(--oss-upload-background, transparent);
     }
-    [part='file'] {
+    [part~='file'] {
       display: grid;
       grid-template-columns: minmax(0, 1fr) auto;
       grid-template-areas:
@@ -172,24 +172,24 @@ export class OssUpload extends LitElement {
       row-gap: 6px;
       padding: calc(var(--oss-upload-spacing, 12px) * 0.75) var(--oss-upload-spacing, 12px);
     }
-    [part='file'] + [part='file'] {
+    [part~='file'] + [part~='file'] {
       border-top: 1px solid var(--oss-upload-border-color, #c4c7cc);
     }
-    [part='file-name'] {
+    [part~='file-name'] {
       grid-area: name;
       overflow: hidden;
       text-overflow: ellipsis;
       white-space: nowrap;
       font-weight: 500;
     }
-    [part='file-size'] {
+    [part~='file-size'] {
       grid-area: size;
       justify-self: end;
       color: var(--oss-upload-muted-color, #5f6368);
       font-size: 0.875em;
       font-variant-numeric: tabular-nums;
     }
-    [part='progress'] {
+    [part~='progress'] {
       grid-area: progress;
       width: 100%;
       height: 6px;
@@ -200,36 +200,36 @@ export class OssUpload extends LitElement {
       background: var(--oss-upload-progress-track-color, #e3e6ea);
       color: var(--oss-upload-accent-color, #1a73e8);
     }
-    [part='progress']::-webkit-progress-bar {
+    [part~='progress']::-webkit-progress-bar {
       background: var(--oss-upload-progress-track-color, #e3e6ea);
     }
-    [part='progress']::-webkit-progress-value {
+    [part~='progress']::-webkit-progress-value {
       background: var(--oss-upload-accent-color, #1a73e8);
       transition: width 0.2s;
     }
-    [part='progress']::-moz-progress-bar {
+    [part~='progress']::-moz-progress-bar {
       background: var(--oss-upload-accent-color, #1a73e8);
     }
-    [data-status='success'] [part='progress']::-webkit-progress-value {
+    [data-status='success'] [part~='progress']::-webkit-progress-value {
       background: var(--oss-upload-success-color, #137333);
     }
-    [data-status='success'] [part='progress']::-moz-progress-bar {
+    [data-status='success'] [part~='progress']::-moz-progress-bar {
       background: var(--oss-upload-success-color, #137333);
     }
-    [data-status='error'] [part='progress']::-webkit-progress-value,
-    [data-status='aborted'] [part='progress']::-webkit-progress-value {
+    [data-status='error'] [part~='progress']::-webkit-progress-value,
+    [data-status='aborted'] [part~='progress']::-webkit-progress-value {
       background: var(--oss-upload-muted-color, #5f6368);
     }
-    [part='status'],
-    [part='error'] {
+    [part~='status'],
+    [part~='error'] {
       grid-area: status;
       font-size: 0.875em;
       color: var(--oss-upload-muted-color, #5f6368);
     }
-    [data-status='success'] [part='status'] {
+    [data-status='success'] [part~='status'] {
       color: var(--oss-upload-success-color, #137333);
     }
-    [part='error'] {
+    [part~='error'] {
       color: var(--oss-upload-error-color, #c5221f);
     }
     .actions {

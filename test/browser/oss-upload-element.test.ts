@@ -213,6 +213,7 @@ describe('<oss-upload> element', function () {
       for (const name of ['dropzone', 'button', 'hint', 'file-list', 'file', 'file-name', 'file-size', 'progress', 'status', 'remove-button']) {
         expect(part(el, name), name).to.exist;
       }
+      expect(getComputedStyle(part(el, 'file')!).display).to.equal('grid'); // the row's own style applies
       expect(part(el, 'file-name')!.textContent).to.equal('photo.png');
       expect(part(el, 'file-size')!.textContent).to.equal('2.4 KB');
       expect(part(el, 'button')!.textContent!.trim()).to.equal('Choose files');
