@@ -7,7 +7,9 @@ import { property, state } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
 import { UploadController, type UploadFile } from './controller.js';
 import type { FetchCredentials, RequestHeaders } from './credentials.js';
-import { EVENT_NAMES, refire, type OssUploadEvent } from './events.js';
+import {
+  EVENT_NAMES, OssUploadErrorEvent, OssUploadRejectEvent, OssUploadSuccessEvent, refire, type OssUploadEvent,
+} from './events.js';
 import { DEFAULT_STRINGS, errorText, format, formatBytes, mergeStrings, type OssUploadStrings } from './i18n.js';
 import { DEFAULT_KEY_TEMPLATE } from './keys.js';
 import { DEFAULT_STRATEGY } from './strategies/index.js';
@@ -412,16 +414,11 @@ export class OssUpload extends LitElement {
     const own = refire(event as OssUploadEvent);
     this.dispatchEvent(own);
     if (own.defaultPrevented) event.preventDefault();
-    const strings = this.#strings;
-    const detail = own.detail as { file?: { name: string } };
-    if (own.type === 'oss-upload-success' && detail.file) this.announcement = `${detail.file.name}: ${strings.status.success}`;
-    if (own.type === 'oss-upload-error' && detail.file) {
-      this.announcement = `${detail.file.name}: ${errorText(strings, own.detail as { code: 'unknown' })}`;
-    }
-    if (own.type === 'oss-upload-reject') {
-      const files = (own.detail as { files: Array<{ name: string; code: 'too-large' }> }).files;
-      this.announcement = files.map((f) => `${f.name}: ${errorText(strings, f)}`).join(' ');
-    }
+    // What a screen reader hears: outcomes, not every progress tick.
+    const s = this.#strings;
+    if (own instanceof OssUploadSuccessEvent) this.announcement = `${own.detail.file.name}: ${s.status.success}`;
+    else if (own instanceof OssUploadErrorEvent) this.announcement = `${own.detail.file.name}: ${errorText(s, own.detail)}`;
+    else if (own instanceof OssUploadRejectEvent) this.announcement = own.detail.files.map((f) => `${f.name}: ${errorText(s, f)}`).join(' ');
   };
 
   readonly #handleZoneClick = (): void => {

@@ -329,6 +329,8 @@ describe('<oss-upload> element', function () {
       const done = next(el, 'oss-upload-complete');
       el.addFiles([makeFile('ok.txt', 10).file]);
       await done;
+      await el.updateComplete;
+      expect(el.shadowRoot!.querySelector('[role=status]')!.textContent).to.equal('ok.txt: Uploaded');
       await setFaults({ failures: [{ op: 'PostObject', rate: 1, kind: 'error', count: 1 }] });
       const done2 = next(el, 'oss-upload-complete');
       el.addFiles([makeFile('fails.txt', 10).file]);
