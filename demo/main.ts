@@ -16,9 +16,18 @@ function write(type: string, detail: unknown, strategy: string) {
   }
   const line = document.createElement('div');
   line.className = type;
-  line.textContent = `${new Date().toLocaleTimeString()} [${strategy}] ${type} ${JSON.stringify(detail)}`;
+  line.textContent = `${new Date().toLocaleTimeString()} [${strategy}] ${type} ${JSON.stringify(detail, compactFile)}`;
   log.prepend(line);
   while (log.childElementCount > 200) log.lastElementChild?.remove();
+}
+
+/** Files in event details print as `name (status, percent%)`; the rest of the detail as it is. */
+function compactFile(this: unknown, key: string, value: unknown): unknown {
+  if (key !== '' && value && typeof value === 'object' && 'id' in value && 'name' in value && 'status' in value) {
+    const f = value as { name: string; status: string; percent?: number };
+    return `${f.name} (${f.status}${f.percent !== undefined ? `, ${f.percent}%` : ''})`;
+  }
+  return value;
 }
 
 function formatSize(bytes: number): string {
