@@ -8,6 +8,7 @@
 // A benchmark module is a `Benchmark` (below) that returns rows; add new ones to BENCHMARKS.
 import { parseArgs } from 'node:util';
 import { emulatorMemory } from './emulator-memory.js';
+import { stsBrowser } from './sts-browser.js';
 import { signedPolicyBrowser } from './signed-policy-browser.js';
 
 export interface Row {
@@ -34,7 +35,7 @@ export interface Benchmark {
   run(options: BenchOptions): Promise<Row[]>;
 }
 
-export const BENCHMARKS: Benchmark[] = [emulatorMemory, signedPolicyBrowser];
+export const BENCHMARKS: Benchmark[] = [emulatorMemory, signedPolicyBrowser, stsBrowser];
 
 const USAGE = `Usage: npm run bench -- [--only NAME]... [--size SIZE]
 

@@ -259,6 +259,7 @@ export class StsStrategy implements UploadStrategy {
       const upload = new MultipartUpload({
         file, target, key, contentType: ctx.contentType, meta: ctx.meta, credentials: source, signal: ctx.signal,
         onProgress: ctx.onProgress, pause, checkpoints: this.#checkpoints,
+        ...(ctx.stallTimeout !== undefined ? { stallTimeout: ctx.stallTimeout } : {}),
         ...(resumable ? { fingerprint: await fingerprint(file, scope) } : {}),
         ...(config.partSize ? { partSize: config.partSize } : {}),
         ...(config.parallel ? { parallel: config.parallel } : {}),

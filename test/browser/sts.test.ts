@@ -3,10 +3,12 @@
 // createStsHandler calling the emulator's /_sts) on the page's own origin.
 import { expect } from '@open-wc/testing';
 import { crc64 } from '../../src/signing/crc64.js';
-import { StsStrategy, type StsSettings } from '../../src/strategies/sts.js';
+import { StsStrategy, parseStsCredentials, refreshTime, type StsSettings } from '../../src/strategies/sts.js';
+import { MAX_MULTIPART_SIZE, MAX_PARTS, grownPartSize, minimumPartSize, planParts } from '../../src/strategies/multipart/plan.js';
+import { bucketUrl } from '../../src/strategies/multipart/http.js';
 import type { UploadResult } from '../../src/strategies/types.js';
 import type { UploadError } from '../../src/errors.js';
-import { clearEmulatorRequests, env, makeFile, setFaults, stored } from './support.js';
+import { cleanup, clearEmulatorRequests, details, env, makeFile, mount, next, record, setFaults, stored } from './support.js';
 
 const MiB = 1024 * 1024;
 
@@ -121,6 +123,7 @@ describe('sts strategy', () => {
     const entries = await log();
     const parts = successfulParts(entries, result.key);
     expect(parts.length).to.be.greaterThan(1);
+    expect(parts.length).to.be.at.most(8); // 8 MiB parts at first, larger ones once the link proves fast
     expect(parts).to.deep.equal(range(parts.length)); // each part exactly once
     expect(entries.filter((r) => r.op === 'InitiateMultipartUpload').length).to.equal(1);
     expect(entries.filter((r) => r.op === 'CompleteMultipartUpload').map((r) => r.status)).to.deep.equal([200]);
@@ -397,5 +400,63 @@ describe('sts strategy', () => {
     expect((await stored(result.key))?.crc64).to.equal(crc64(bytes).toString());
     checkProgress(run.progress, bytes.length);
     expect((await log()).filter((r) => r.op === 'UploadPart').length).to.be.greaterThan(1);
+  });
+
+  it('through the element: <oss-upload strategy="sts" endpoint="/sts">', async () => {
+    const el = await mount({ strategy: 'sts', endpoint: '/sts' });
+    const events = record(el);
+    const { file, bytes } = makeFile('element.bin', 20 * MiB);
+    const complete = next(el, 'oss-upload-complete', 60_000);
+    el.addFiles([file]);
+    await complete;
+    const [success] = details(events, 'oss-upload-success');
+    expect(success, JSON.stringify(details(events, 'oss-upload-error'))).to.exist;
+    expect([success!.strategy, success!.bucket]).to.deep.equal(['sts', env.bucket]);
+    expect(success!.key).to.match(/^uploads\/.+\/element\.bin$/);
+    expect((await stored(success!.key))?.crc64).to.equal(crc64(bytes).toString());
+    const loaded = details(events, 'oss-upload-progress').map((p) => p.loaded);
+    for (let i = 1; i < loaded.length; i++) expect(loaded[i]!).to.be.at.least(loaded[i - 1]!);
+    expect(loaded.at(-1)).to.equal(bytes.length);
+    await cleanup();
+  });
+});
+
+describe('sts strategy: pure parts', () => {
+  it('parts grow with the measured rate, never shrink, at most ×8 and 64 MiB', () => {
+    expect(grownPartSize(8 * MiB, 8 * MiB, 100)).to.equal(64 * MiB); // 84 MB/s: capped at 64 MiB
+    expect(grownPartSize(1 * MiB, 1 * MiB, 10)).to.equal(8 * MiB); // capped at ×8
+    expect(grownPartSize(8 * MiB, 8 * MiB, 8000)).to.equal(8 * MiB); // 1 MB/s: an 8 MiB part already takes 8 s
+    expect(grownPartSize(8 * MiB, 8 * MiB, 1500)).to.equal(11 * MiB); // about 2 s at that rate
+  });
+
+  it('10,000 parts always hold the file', () => {
+    expect(minimumPartSize(MAX_MULTIPART_SIZE, MAX_PARTS)).to.equal(5 * 1024 * MiB);
+    expect(minimumPartSize(100 * 1024 * MiB, MAX_PARTS)).to.equal(Math.ceil(100 * 1024 * MiB / MAX_PARTS));
+    expect(minimumPartSize(10, 1)).to.equal(100 * 1024); // OSS's minimum for all but the last part
+    // The last part numbers take whatever is left.
+    expect(minimumPartSize(3 * 1024 * MiB, 1)).to.equal(3 * 1024 * MiB);
+    const huge = planParts(40 * 1024 ** 4);
+    expect(huge.count).to.be.at.most(MAX_PARTS);
+    expect(planParts(20 * MiB)).to.deep.equal({ partSize: 8 * MiB, parallel: 4, count: 3 });
+    expect(planParts(1024 * MiB).partSize).to.equal(32 * MiB);
+    expect(planParts(20 * MiB, { partSize: 512 * 1024 }).partSize).to.equal(512 * 1024);
+  });
+
+  it('addressing: path-style for a custom endpoint, virtual-hosted for OSS', () => {
+    expect(bucketUrl({ bucket: 'b', region: 'cn-hangzhou', endpoint: 'http://localhost:9000' })).to.equal('http://localhost:9000/b');
+    expect(bucketUrl({ bucket: 'b', region: 'oss-cn-hangzhou' })).to.equal('https://b.oss-cn-hangzhou.aliyuncs.com');
+    expect(bucketUrl({ bucket: 'b', region: 'cn-hangzhou', endpoint: 'https://oss-cn-shanghai.aliyuncs.com' })).to.equal('https://b.oss-cn-shanghai.aliyuncs.com');
+    expect(bucketUrl({ bucket: 'b', region: 'cn-hangzhou', endpoint: 'https://b.oss-cn-hangzhou.aliyuncs.com' })).to.equal('https://b.oss-cn-hangzhou.aliyuncs.com');
+  });
+
+  it('credential shapes and refresh times', () => {
+    const seed = parseStsCredentials({ accessKeyId: 'STS.a', accessKeySecret: 's', securityToken: 't', bucket: 'b', region: 'oss-cn-beijing', dir: '/u/' });
+    expect(seed).to.deep.equal({ credentials: { accessKeyId: 'STS.a', accessKeySecret: 's', securityToken: 't' }, bucket: 'b', region: 'cn-beijing', dir: 'u/' });
+    const wrapped = parseStsCredentials({ Credentials: { AccessKeyId: 'STS.a', AccessKeySecret: 's', SecurityToken: 't', Expiration: '2030-01-01T00:00:00Z' } }, { bucket: 'b', region: 'cn-hangzhou' });
+    expect(wrapped.expiresAt).to.equal(Date.parse('2030-01-01T00:00:00Z'));
+    const now = 1_000_000;
+    expect(refreshTime(now + 900_000, now)).to.equal(now + 900_000 - 120_000); // 15 minutes: 2 minutes early
+    expect(refreshTime(now + 5000, now)).to.equal(now + 4000); // 5 seconds: a fifth early
+    expect(refreshTime(undefined, now)).to.equal(Number.MAX_SAFE_INTEGER); // unknown: when OSS refuses
   });
 });

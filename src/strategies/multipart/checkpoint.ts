@@ -1,13 +1,22 @@
 // Checkpoints of multipart uploads, so that an upload survives a retry, a pause and a page reload:
-// the upload id, key, part size and the parts done, kept under a fingerprint of the file (its
+// the upload id, key, the parts cut (number, range) and those done (ETag), kept under a fingerprint of the file (its
 // name, size, type, last-modified time and a hash of its first and last 64 KiB), in memory and
 // in localStorage. The engine verifies a checkpoint with ListParts before it trusts it, and
 // deletes it after success or abort.
 import { toHex, sha256 } from '../../signing/index.js';
 
+/** A part as the engine cut it: its number, where it starts in the file, its size, and its ETag once OSS has it. */
+export interface CheckpointPart {
+  n: number;
+  start: number;
+  size: number;
+  /** Quoted, as OSS answered. */
+  etag?: string;
+}
+
 export interface Checkpoint {
   /** Format version. */
-  v: 1;
+  v: 2;
   uploadId: string;
   /** The full object key the multipart upload was initiated for. */
   key: string;
@@ -15,9 +24,10 @@ export interface Checkpoint {
   /** The bucket URL (addressing included), so a checkpoint never crosses to another endpoint. */
   bucketUrl: string;
   size: number;
+  /** The size the next new part gets (parts grow as the link allows). */
   partSize: number;
-  /** part number → ETag (quoted, as OSS answered). */
-  parts: Record<string, string>;
+  /** Every part cut so far, in order (saved when cut, so that a part in flight when the page closed keeps its range). */
+  parts: CheckpointPart[];
   /** ms since the epoch. */
   created: number;
 }
@@ -36,9 +46,11 @@ const MAX_AGE_MS = 7 * 24 * 3600 * 1000;
 function isCheckpoint(v: unknown): v is Checkpoint {
   if (v === null || typeof v !== 'object') return false;
   const c = v as Record<string, unknown>;
-  return c['v'] === 1 && typeof c['uploadId'] === 'string' && typeof c['key'] === 'string' && typeof c['bucket'] === 'string'
+  return c['v'] === 2 && typeof c['uploadId'] === 'string' && typeof c['key'] === 'string' && typeof c['bucket'] === 'string'
     && typeof c['bucketUrl'] === 'string' && typeof c['size'] === 'number' && typeof c['partSize'] === 'number'
-    && typeof c['created'] === 'number' && c['parts'] !== null && typeof c['parts'] === 'object';
+    && typeof c['created'] === 'number' && Array.isArray(c['parts'])
+    && c['parts'].every((p: unknown) => p !== null && typeof p === 'object'
+      && Number.isSafeInteger((p as CheckpointPart).n) && Number.isSafeInteger((p as CheckpointPart).start) && Number.isSafeInteger((p as CheckpointPart).size));
 }
 
 /** In memory, backed by localStorage when the page has it (private windows and sandboxed frames may not). */
@@ -74,11 +86,11 @@ export class LocalCheckpointStore implements CheckpointStore {
       this.delete(fingerprint);
       return undefined;
     }
-    return found ? { ...found, parts: { ...found.parts } } : undefined;
+    return found ? { ...found, parts: found.parts.map((p) => ({ ...p })) } : undefined;
   }
 
   set(fingerprint: string, checkpoint: Checkpoint): void {
-    this.#memory.set(fingerprint, checkpoint);
+    this.#memory.set(fingerprint, { ...checkpoint, parts: checkpoint.parts.map((p) => ({ ...p })) });
     try {
       this.#storage()?.setItem(PREFIX + fingerprint, JSON.stringify(checkpoint));
     } catch {

@@ -7,12 +7,14 @@
 // upload from OSS. Small files go as one PutObject. OSS-PROTOCOL.md §7.
 import { UploadError } from '../../errors.js';
 import type { V4Credentials } from '../../signing/index.js';
-import type { Checkpoint, CheckpointStore } from './checkpoint.js';
+import type { Checkpoint, CheckpointPart, CheckpointStore } from './checkpoint.js';
 import {
   TOKEN_ERRORS, abortedError, bucketUrl, ossError, send, serverClockOffset, signRequest,
   type OssResponse, type OssTarget, type SignedRequest,
 } from './http.js';
-import { DEFAULT_PUT_THRESHOLD, MAX_MULTIPART_SIZE, planParts } from './plan.js';
+import {
+  DEFAULT_FIRST_PART, DEFAULT_PUT_THRESHOLD, MAX_MULTIPART_SIZE, MAX_PARTS, MAX_PART_SIZE, grownPartSize, minimumPartSize, planParallel,
+} from './plan.js';
 
 /** Credentials shared by every request of every upload of one strategy instance. */
 export interface CredentialSource {
@@ -81,7 +83,7 @@ export interface MultipartOptions {
   credentials: CredentialSource;
   signal: AbortSignal;
   onProgress(loaded: number, total: number): void;
-  /** Bytes per part; default by {@link planParts}. */
+  /** Bytes per part, fixed. Default: 8 MiB parts that grow with the measured rate (plan.ts). */
   partSize?: number;
   /** Parts in flight; default 4. */
   parallel?: number;
@@ -93,7 +95,7 @@ export interface MultipartOptions {
   retryDelay?: number;
   /** Longest wait between attempts, ms. Default 15 000. */
   maxRetryDelay?: number;
-  /** Milliseconds without progress before a request counts as failed. Default 60 000. */
+  /** Milliseconds without progress before a request counts as failed. Default 60 000; 0: no limit. */
   stallTimeout?: number;
   checkpoints?: CheckpointStore;
   /** The key to keep the checkpoint under (see checkpoint.ts); no checkpoint without one. */
@@ -113,6 +115,9 @@ export interface MultipartResult {
 }
 
 class Paused extends Error {}
+
+/** How long the first part of growing parts goes alone at most before the others join. */
+const RAMP_MS = 500;
 
 const sleep = (ms: number, signal: AbortSignal) => new Promise<void>((resolve, reject) => {
   if (signal.aborted) return reject(abortedError());
@@ -189,7 +194,7 @@ export class MultipartUpload {
         method: req.method, url: signed.url, headers: signed.headers, signal,
         ...(extra.body !== undefined ? { body: extra.body } : {}),
         ...(extra.onUploadProgress ? { onUploadProgress: extra.onUploadProgress } : {}),
-        ...(this.#o.stallTimeout ? { stallTimeout: this.#o.stallTimeout } : {}),
+        ...(this.#o.stallTimeout !== undefined ? { stallTimeout: this.#o.stallTimeout } : {}),
       });
       if (extra.ok ? extra.ok(response) : response.status >= 200 && response.status < 300) return response;
       const error = ossError(what, response, extra.hint ?? '');
@@ -273,68 +278,90 @@ export class MultipartUpload {
 
   async #multipart(): Promise<MultipartResult> {
     const o = this.#o;
-    const resumed = await this.#resume();
-    let checkpoint: Checkpoint;
-    if (resumed) {
-      checkpoint = resumed;
-    } else {
-      const plan = planParts(this.#size, { ...(o.partSize ? { partSize: o.partSize } : {}), ...(o.parallel ? { parallel: o.parallel } : {}) });
+    const fixed = o.partSize !== undefined && o.partSize > 0;
+    const parallel = planParallel(o.parallel);
+    let checkpoint = await this.#resume();
+    if (!checkpoint) {
       const uploadId = await this.#initiate();
+      const first = fixed ? Math.floor(o.partSize!) : DEFAULT_FIRST_PART;
       checkpoint = {
-        v: 1, uploadId, key: o.key, bucket: o.target.bucket, bucketUrl: this.#base, size: this.#size,
-        partSize: plan.partSize, parts: {}, created: Date.now(),
+        v: 2, uploadId, key: o.key, bucket: o.target.bucket, bucketUrl: this.#base, size: this.#size,
+        partSize: Math.min(MAX_PART_SIZE, Math.max(first, minimumPartSize(this.#size, MAX_PARTS))), parts: [], created: Date.now(),
       };
       this.#save(checkpoint);
     }
-    const { partSize } = checkpoint;
-    const count = Math.max(1, Math.ceil(this.#size / partSize));
-    const parallel = planParts(this.#size, { partSize, ...(o.parallel ? { parallel: o.parallel } : {}) }).parallel;
-    const resumedParts = Object.keys(checkpoint.parts).length;
-    for (const n of Object.keys(checkpoint.parts)) this.#done += this.#partLength(Number(n), partSize);
+    const cp = checkpoint;
+    const resumedParts = cp.parts.filter((p) => p.etag).length;
+    for (const p of cp.parts) if (p.etag) this.#done += p.size;
     this.#report();
 
-    const queue: number[] = [];
-    for (let n = 1; n <= count; n++) if (!checkpoint.parts[n]) queue.push(n);
+    // Parts cut before (a checkpoint) but not stored keep their number and range; then new ones.
+    const queue = cp.parts.filter((p) => !p.etag);
+    let next = cp.parts.reduce((end, p) => Math.max(end, p.start + p.size), 0);
+    let lastNumber = cp.parts.reduce((n, p) => Math.max(n, p.n), 0);
+    const take = (): CheckpointPart | undefined => {
+      const pending = queue.shift();
+      if (pending) return pending;
+      if (next >= this.#size) return undefined;
+      const remaining = this.#size - next;
+      const size = Math.min(remaining, MAX_PART_SIZE, Math.max(cp.partSize, minimumPartSize(remaining, MAX_PARTS - lastNumber)));
+      const part: CheckpointPart = { n: ++lastNumber, start: next, size };
+      next += size;
+      cp.parts.push(part);
+      this.#save(cp);
+      return part;
+    };
+
     const stop = new AbortController();
     const signal = AbortSignal.any([o.signal, stop.signal]);
     let sent = 0;
     let failure: unknown;
-
-    const worker = async () => {
-      while (queue.length && failure === undefined) {
-        const n = queue.shift()!;
+    // Growing parts start with one part alone, so that the others are cut to the rate it shows
+    // (a fast link would otherwise send a first wave of small parts): the rest join when it is
+    // stored, or after RAMP_MS on a link too slow for that to matter.
+    let measured: () => void = () => {};
+    const ramp = fixed ? Promise.resolve() : new Promise<void>((resolve) => {
+      measured = resolve;
+      setTimeout(resolve, RAMP_MS);
+    });
+    const worker = async (index: number) => {
+      if (index > 0) await ramp;
+      while (failure === undefined) {
+        const part = take();
+        if (!part) break;
         try {
-          checkpoint.parts[n] = await this.#uploadPart(checkpoint, n, signal);
+          const { etag, ms } = await this.#uploadPart(cp, part, signal);
+          part.etag = etag;
           sent++;
-          this.#save(checkpoint);
+          if (!fixed) cp.partSize = grownPartSize(cp.partSize, part.size, ms);
+          this.#save(cp);
         } catch (error) {
           if (failure === undefined) failure = error;
           stop.abort();
+        } finally {
+          measured();
         }
       }
+      measured();
     };
     try {
-      await Promise.all(Array.from({ length: Math.min(parallel, queue.length) }, worker));
+      await Promise.all(Array.from({ length: parallel }, (_, i) => worker(i)));
       if (failure !== undefined) throw failure;
-      const response = await this.#complete(checkpoint);
+      const response = await this.#complete(cp);
       this.#forget();
       this.#done = this.#size;
       this.#report();
-      return this.#result(checkpoint.key, response, sent, resumedParts);
+      return this.#result(cp.key, response, sent, resumedParts);
     } catch (thrown) {
       const error = o.signal.aborted ? abortedError() : UploadError.from(thrown);
       // Aborted, or refused for good: no parts left behind to be billed. A retryable failure keeps
       // the upload and its checkpoint, so that the next attempt sends only what is missing.
       if (error.code === 'aborted' || !error.retryable) {
         this.#forget();
-        await this.#abort(checkpoint);
+        await this.#abort(cp);
       }
       throw error;
     }
-  }
-
-  #partLength(n: number, partSize: number): number {
-    return Math.min(partSize, this.#size - (n - 1) * partSize);
   }
 
   async #initiate(): Promise<string> {
@@ -347,18 +374,20 @@ export class MultipartUpload {
     return uploadId;
   }
 
-  /** One part, retried alone; pausing aborts it and sends it again after resume. */
-  async #uploadPart(cp: Checkpoint, n: number, signal: AbortSignal): Promise<string> {
+  /** One part, retried alone; pausing aborts it and sends it again after resume. `ms`: how long the attempt that stored it took. */
+  async #uploadPart(cp: Checkpoint, part: CheckpointPart, signal: AbortSignal): Promise<{ etag: string; ms: number }> {
     const o = this.#o;
-    const start = (n - 1) * cp.partSize;
-    const body = o.file.slice(start, start + this.#partLength(n, cp.partSize));
+    const { n } = part;
+    const body = o.file.slice(part.start, part.start + part.size);
     for (;;) {
       if (o.pause?.paused) await o.pause.whenRunning();
       if (signal.aborted) throw abortedError();
       const partSignal = o.pause ? AbortSignal.any([signal, o.pause.signal]) : signal;
+      let started = 0;
       try {
         const response = await this.#retrying(async () => {
           this.#inflight.set(n, 0);
+          started = performance.now();
           return this.#call(`part ${n} of "${cp.key}"`, {
             method: 'PUT', target: o.target, key: cp.key, query: [['partNumber', String(n)], ['uploadId', cp.uploadId]],
           }, partSignal, {
@@ -373,6 +402,7 @@ export class MultipartUpload {
             throw error;
           });
         }, partSignal);
+        const ms = performance.now() - started;
         const etag = response.header('ETag');
         if (!etag) {
           throw new UploadError('etag-not-exposed', `OSS stored part ${n} but this page cannot read its ETag, which completing the upload needs: the bucket's CORS rule does not expose the ETag header. ${ETAG_FIX}`, { status: response.status, retryable: false });
@@ -380,7 +410,7 @@ export class MultipartUpload {
         this.#inflight.delete(n);
         this.#done += body.size;
         this.#report();
-        return etag;
+        return { etag, ms };
       } catch (error) {
         this.#inflight.delete(n);
         if (error instanceof Paused || (o.pause?.paused && !signal.aborted)) continue;
@@ -391,7 +421,7 @@ export class MultipartUpload {
 
   async #complete(cp: Checkpoint): Promise<OssResponse> {
     const o = this.#o;
-    const parts = Object.entries(cp.parts).map(([n, etag]) => [Number(n), etag] as const).sort((a, b) => a[0] - b[0]);
+    const parts = cp.parts.map((p) => [p.n, p.etag ?? ''] as const).sort((a, b) => a[0] - b[0]);
     const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<CompleteMultipartUpload>\n${parts
       .map(([n, etag]) => `<Part>\n<PartNumber>${n}</PartNumber>\n<ETag>${xmlEscape(etag)}</ETag>\n</Part>\n`).join('')}</CompleteMultipartUpload>`;
     let unknownOutcome = false;
@@ -439,7 +469,8 @@ export class MultipartUpload {
     const o = this.#o;
     const saved = o.fingerprint ? o.checkpoints?.get(o.fingerprint) : undefined;
     if (!saved) return undefined;
-    if (saved.bucketUrl !== this.#base || saved.bucket !== o.target.bucket || saved.size !== this.#size || saved.partSize < 1) {
+    const inside = saved.parts.every((p) => p.n >= 1 && p.n <= MAX_PARTS && p.start >= 0 && p.size > 0 && p.start + p.size <= this.#size);
+    if (saved.bucketUrl !== this.#base || saved.bucket !== o.target.bucket || saved.size !== this.#size || saved.partSize < 1 || !inside) {
       this.#forget();
       return undefined;
     }
@@ -455,20 +486,14 @@ export class MultipartUpload {
       }
       throw error;
     }
-    const parts: Record<string, string> = {};
-    for (const [n, part] of listed) {
-      const expected = this.#partLength(n, saved.partSize);
-      const recorded = saved.parts[n];
-      if (n < 1 || (n - 1) * saved.partSize >= this.#size) continue;
-      // A part of another size means another file (or another cut): the upload cannot be trusted.
-      if (part.size !== expected) {
-        this.#forget();
-        await this.#abort(saved);
-        return undefined;
-      }
-      // Parts OSS has but the checkpoint missed (the answer was lost) are ours too: same upload id.
-      if (recorded === undefined || recorded.replace(/"/g, '').toUpperCase() === part.etag.replace(/"/g, '').toUpperCase()) parts[n] = part.etag;
-    }
+    // What OSS holds is the truth: a part counts as done when OSS has it with the size it was cut
+    // to (and the ETag recorded, when one was). Anything else is sent again (and replaces OSS's).
+    const same = (a: string, b: string) => a.replace(/"/g, '').toUpperCase() === b.replace(/"/g, '').toUpperCase();
+    const parts = saved.parts.map((p): CheckpointPart => {
+      const onOss = listed.get(p.n);
+      const done = onOss !== undefined && onOss.size === p.size && (p.etag === undefined || same(p.etag, onOss.etag));
+      return done ? { ...p, etag: onOss.etag } : { n: p.n, start: p.start, size: p.size };
+    });
     const verified: Checkpoint = { ...saved, parts };
     this.#save(verified);
     return verified;

@@ -49,7 +49,7 @@ export interface SendOptions {
   signal: AbortSignal;
   /** Bytes of the body sent so far (upload progress inside the request). */
   onUploadProgress?: (loaded: number) => void;
-  /** Milliseconds without any progress after which the request counts as failed (`network`, retryable). Default 60 000. */
+  /** Milliseconds without any progress after which the request counts as failed (`network`, retryable). Default 60 000; 0: no limit. */
   stallTimeout?: number;
 }
 
@@ -67,6 +67,7 @@ export function send(options: SendOptions): Promise<OssResponse> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const arm = () => {
       clearTimeout(timer);
+      if (stallMs <= 0) return;
       timer = setTimeout(() => {
         stalled = true;
         xhr.abort();

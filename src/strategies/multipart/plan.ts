@@ -1,8 +1,14 @@
-// How a file is cut: part size and parts in flight. The defaults come from measurements in
-// headless Chromium (bench/sts-browser.ts, `npm run bench -- --only sts`): large parts win
-// because each request costs a round trip and Chromium's per-request overhead, while progress
-// (reported inside each part) and retries (one part at a time) argue against huge ones. Part
-// size grows with the file so that OSS's 10,000 parts always suffice.
+// How a file is cut: part sizes and parts in flight. Measured in headless Chromium (bench/sts-browser.ts,
+// `npm run bench -- --only sts`; the issue's table says the same): every part costs a request, a
+// CORS preflight (its URL is new) and Chromium's per-request overhead, so on a fast link large
+// parts win (8 MiB parts reach about half of one whole-file PUT, 32–64 MiB parts come close to it),
+// while on a slow link a large part is a long wait for its first progress, a large retry and a
+// large loss when the page closes. So parts start at 8 MiB (the first one alone, for at most
+// half a second, so that the others are cut to the rate it shows) and grow: after each part, the next
+// is sized to take about {@link TARGET_PART_MS} at the rate that part went (never smaller than the
+// last one, at most ×8 at a time, at most 64 MiB), and always large enough that OSS's 10,000
+// parts hold what is left. A part size set by the page is used as it is (raised only for the
+// 10,000-part limit).
 
 const MiB = 1024 * 1024;
 
@@ -19,9 +25,31 @@ export const MAX_MULTIPART_SIZE = MAX_PARTS * MAX_PART_SIZE;
 export const DEFAULT_PUT_THRESHOLD = 8 * MiB;
 /** Parts in flight. */
 export const DEFAULT_PARALLEL = 4;
-/** The smallest default part; files get about two parts per slot in flight, up to {@link DEFAULT_MAX_PART}. */
-export const DEFAULT_MIN_PART = 8 * MiB;
-export const DEFAULT_MAX_PART = 32 * MiB;
+/** The first parts' size. */
+export const DEFAULT_FIRST_PART = 8 * MiB;
+/** Parts grow up to this size (larger ones measured no faster, and retry more bytes). */
+export const DEFAULT_MAX_PART = 64 * MiB;
+/** Parts grow until one takes about this long. */
+export const TARGET_PART_MS = 2000;
+
+const roundUpTo = (n: number, unit: number) => Math.ceil(n / unit) * unit;
+
+/** The smallest part size with which `remaining` bytes still fit into the part numbers left. */
+export function minimumPartSize(remaining: number, partsLeft: number): number {
+  return Math.max(MIN_PART_SIZE, Math.ceil(remaining / Math.max(1, partsLeft)));
+}
+
+/** The size of the next parts after one of `bytes` took `ms`: only ever growing, at most ×8, at most `max`. */
+export function grownPartSize(current: number, bytes: number, ms: number, max = DEFAULT_MAX_PART): number {
+  if (current >= max || ms <= 0) return current;
+  const fitting = (bytes / ms) * TARGET_PART_MS;
+  const next = Math.min(max, 8 * current, roundUpTo(fitting, MiB));
+  return Math.max(current, next);
+}
+
+export function planParallel(requested?: number): number {
+  return Math.max(1, Math.min(16, Math.floor(requested ?? DEFAULT_PARALLEL)));
+}
 
 export interface PartPlan {
   partSize: number;
@@ -29,19 +57,16 @@ export interface PartPlan {
   count: number;
 }
 
-const roundUpTo = (n: number, unit: number) => Math.ceil(n / unit) * unit;
-
 /**
- * The part size and parallelism for a file of `size` bytes. A requested part size is honoured
- * but raised when 10,000 parts would not hold the file, and never below OSS's 100 KB minimum.
+ * A fixed part size for a file of `size` bytes (the ali-oss engine, which cuts the file itself):
+ * about two parts per slot in flight, 8–32 MiB (ali-oss copies each part into memory), raised so
+ * 10,000 parts hold the file. A requested size is honoured, raised only for that limit.
  */
 export function planParts(size: number, requested: { partSize?: number; parallel?: number } = {}): PartPlan {
-  const parallel = Math.max(1, Math.min(16, Math.floor(requested.parallel ?? DEFAULT_PARALLEL)));
+  const parallel = planParallel(requested.parallel);
   let partSize = requested.partSize && requested.partSize > 0
     ? Math.floor(requested.partSize)
-    : Math.min(DEFAULT_MAX_PART, Math.max(DEFAULT_MIN_PART, roundUpTo(size / (2 * parallel), MiB)));
-  partSize = Math.max(partSize, MIN_PART_SIZE, roundUpTo(size / MAX_PARTS, MiB));
-  partSize = Math.min(partSize, MAX_PART_SIZE);
-  const count = Math.max(1, Math.ceil(size / partSize));
-  return { partSize, parallel, count };
+    : Math.min(32 * MiB, Math.max(DEFAULT_FIRST_PART, roundUpTo(size / (2 * parallel), MiB)));
+  partSize = Math.min(MAX_PART_SIZE, Math.max(partSize, minimumPartSize(size, MAX_PARTS)));
+  return { partSize, parallel, count: Math.max(1, Math.ceil(size / partSize)) };
 }
