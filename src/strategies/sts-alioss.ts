@@ -7,6 +7,7 @@
 // shared credentials, which refresh themselves before they expire; a token OSS refuses anyway
 // restarts the upload from ali-oss's checkpoint with fresh credentials.
 import type OSS from 'ali-oss';
+import { abortable } from '../credentials.js';
 import { UploadError } from '../errors.js';
 import type { V4Credentials } from '../signing/index.js';
 import { abortedError, TOKEN_ERRORS, type OssTarget } from './multipart/http.js';
@@ -92,20 +93,44 @@ function asUploadError(e: AliOssError): UploadError {
   });
 }
 
+/** ali-oss checkpoints of uploads that failed retryably: the next attempt for the same file and key continues them. */
+const unfinished = new WeakMap<Blob, { key: string; checkpoint: OSS.Checkpoint }>();
+
 export async function uploadWithAliOss(o: AliOssUploadOptions): Promise<{ key: string; etag?: string; requestId?: string }> {
   const OSSClient = await loadAliOss();
   if (o.signal.aborted) throw abortedError();
   const { partSize, parallel } = planParts(o.file.size, {
     ...(o.partSize ? { partSize: o.partSize } : {}), ...(o.parallel ? { parallel: o.parallel } : {}),
   });
-  let checkpoint: OSS.Checkpoint | undefined;
+  const previous = unfinished.get(o.file);
+  unfinished.delete(o.file);
+  let checkpoint: OSS.Checkpoint | undefined = previous?.key === o.key ? previous.checkpoint : undefined;
   let high = 0;
   let refreshes = 0;
   const size = o.file.size;
 
+  /** AbortMultipartUpload, best effort, with a client of its own (ali-oss's cancel() marks the one in use). */
+  const abortOnOss = async () => {
+    if (!checkpoint) return;
+    const creds = await o.credentials.current(AbortSignal.timeout(10_000)).catch(() => undefined);
+    if (!creds) return;
+    const client = new OSSClient(clientOptions(o.target, creds, o.credentials));
+    await client.abortMultipartUpload(o.key, checkpoint.uploadId, { timeout: 10_000 } as OSS.RequestOptions).catch(() => {});
+  };
+
   for (;;) {
-    if (o.pause.paused) await o.pause.whenRunning();
-    if (o.signal.aborted) throw abortedError();
+    if (o.pause.paused) {
+      try {
+        await abortable(o.pause.whenRunning(), o.signal);
+      } catch (error) {
+        await abortOnOss();
+        throw error;
+      }
+    }
+    if (o.signal.aborted) {
+      await abortOnOss();
+      throw abortedError();
+    }
     const creds = await o.credentials.current(o.signal);
     const client = new OSSClient(clientOptions(o.target, creds, o.credentials));
     const stop = () => client.cancel();
@@ -135,9 +160,7 @@ export async function uploadWithAliOss(o: AliOssUploadOptions): Promise<{ key: s
     } catch (thrown) {
       const e = (thrown ?? {}) as AliOssError;
       if (o.signal.aborted) {
-        if (checkpoint) {
-          await client.abortMultipartUpload(o.key, checkpoint.uploadId, { timeout: 10_000 } as OSS.RequestOptions).catch(() => {});
-        }
+        await abortOnOss();
         throw abortedError();
       }
       if (e.name === 'cancel' && o.pause.paused) continue; // resume from the checkpoint after resume()
@@ -146,7 +169,11 @@ export async function uploadWithAliOss(o: AliOssUploadOptions): Promise<{ key: s
         await o.credentials.refresh(creds, o.signal);
         continue;
       }
-      throw asUploadError(e);
+      const error = asUploadError(e);
+      // Retryable: the controller's next attempt continues; refused for good: nothing left on OSS.
+      if (error.retryable && checkpoint) unfinished.set(o.file, { key: o.key, checkpoint });
+      else await abortOnOss();
+      throw error;
     } finally {
       o.signal.removeEventListener('abort', stop);
       unsubscribe();

@@ -338,6 +338,20 @@ describe('sts strategy', () => {
     expect(Object.keys(localStorage).filter((k) => k.startsWith('oss-upload:'))).to.deep.equal([]);
   });
 
+  it('abort while paused: rejects at once and aborts the upload on OSS', async () => {
+    await setFaults({ bandwidth: 2 * MiB });
+    const s = strategy('/sts', { partSize: 1 * MiB });
+    const { file } = makeFile('pause-abort.bin', 12 * MiB);
+    const run = start(s, file);
+    await until(run.progress, 2 * MiB);
+    s.pause(file);
+    await new Promise((r) => setTimeout(r, 200));
+    run.controller.abort();
+    expect((await failure(run.promise)).code).to.equal('aborted');
+    await setFaults({});
+    expect(await openUploads()).to.deep.equal([]);
+  });
+
   it('a key outside the token\'s prefix: AccessDenied, with a clear error', async () => {
     const s = strategy('/sts', {
       // The page tampers with the answer: the token's policy still allows only uploads/.
@@ -400,6 +414,30 @@ describe('sts strategy', () => {
     expect((await stored(result.key))?.crc64).to.equal(crc64(bytes).toString());
     checkProgress(run.progress, bytes.length);
     expect((await log()).filter((r) => r.op === 'UploadPart').length).to.be.greaterThan(1);
+  });
+
+  it('engine ali-oss: pause and resume, and abort that leaves nothing open', async () => {
+    await setFaults({ bandwidth: 2 * MiB });
+    const s = strategy('/sts', { engine: 'ali-oss', partSize: 1 * MiB, parallel: 2 });
+    const { file, bytes } = makeFile('alioss-pause.bin', 10 * MiB);
+    const run = start(s, file);
+    await until(run.progress, 2 * MiB);
+    expect(s.pause(file)).to.equal(true);
+    await new Promise((r) => setTimeout(r, 1500)); // ali-oss lets the parts in flight finish
+    const atPause = run.progress.at(-1)!;
+    await new Promise((r) => setTimeout(r, 500));
+    expect(run.progress.at(-1)).to.equal(atPause);
+    expect(s.resume(file)).to.equal(true);
+    const result = await run.promise;
+    expect((await stored(result.key))?.crc64).to.equal(crc64(bytes).toString());
+    checkProgress(run.progress, bytes.length);
+
+    const other = start(s, makeFile('alioss-abort.bin', 10 * MiB).file);
+    await until(other.progress, 1);
+    other.controller.abort();
+    expect((await failure(other.promise)).code).to.equal('aborted');
+    await setFaults({});
+    expect(await openUploads()).to.deep.equal([]);
   });
 
   it('through the element: <oss-upload strategy="sts" endpoint="/sts">', async () => {

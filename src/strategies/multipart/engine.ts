@@ -5,6 +5,7 @@
 // progress moves inside parts and never counts a byte twice; pause keeps the multipart upload;
 // a checkpoint (verified with ListParts) lets a retry or a new page continue; abort removes the
 // upload from OSS. Small files go as one PutObject. OSS-PROTOCOL.md §7.
+import { abortable } from '../../credentials.js';
 import { UploadError } from '../../errors.js';
 import type { V4Credentials } from '../../signing/index.js';
 import type { Checkpoint, CheckpointPart, CheckpointStore } from './checkpoint.js';
@@ -380,7 +381,7 @@ export class MultipartUpload {
     const { n } = part;
     const body = o.file.slice(part.start, part.start + part.size);
     for (;;) {
-      if (o.pause?.paused) await o.pause.whenRunning();
+      if (o.pause?.paused) await abortable(o.pause.whenRunning(), signal);
       if (signal.aborted) throw abortedError();
       const partSignal = o.pause ? AbortSignal.any([signal, o.pause.signal]) : signal;
       let started = 0;
