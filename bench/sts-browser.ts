@@ -2,7 +2,8 @@
 //   - one `fetch` PUT of the whole Blob (the ceiling),
 //   - our engine through StsStrategy, with its defaults and with other part sizes / parallelism
 //     (the measurements behind the defaults in src/strategies/multipart/plan.ts),
-//   - StsStrategy with `engine: 'ali-oss'`,
+//   - the same through the element (<oss-upload strategy="sts">), controller and events included,
+//   - StsStrategy with `engine: 'ali-oss'`, directly and through the element,
 //   - ali-oss's multipartUpload called directly with its defaults (1 MiB × 5, seed pattern 2),
 // each the median of 3 runs, with its ratio to the ceiling. The server is a local OSS stand-in
 // that answers like OSS (UploadId, ETag, CORS with ETag exposed) and discards the bytes, on
@@ -184,7 +185,9 @@ async function runStsBrowser(options: BenchOptions): Promise<Row[]> {
       { name: 'sts engine 16 MiB × 4', note: 'fixed parts', run: strategy({ partSize: 16 * MiB, parallel: 4 }) },
       { name: 'sts engine 32 MiB × 4', note: 'fixed parts', run: strategy({ partSize: 32 * MiB, parallel: 4 }) },
       { name: 'sts engine 64 MiB × 4', note: 'fixed parts', run: strategy({ partSize: 64 * MiB, parallel: 4 }) },
-      { name: 'sts engine=ali-oss', note: 'same part plan, ali-oss moves the bytes', run: strategy({ engine: 'ali-oss' }) },
+      { name: 'element, strategy=sts', note: '<oss-upload>: controller, events, rendering', run: (p) => p.evaluate(`window.bench.element(${endpoint}, 'sts')`) as Promise<number> },
+      { name: 'sts engine=ali-oss', note: '8–32 MiB parts × 4, ali-oss moves the bytes', run: strategy({ engine: 'ali-oss' }) },
+      { name: 'element, engine=ali-oss', note: '<oss-upload> with the ali-oss engine', run: (p) => p.evaluate(`window.bench.element(${endpoint}, 'sts-ali-oss')`) as Promise<number> },
       { name: 'ali-oss multipartUpload', note: 'its defaults: 1 MiB × 5', run: (p) => p.evaluate(`window.bench.aliOss(${endpoint})`) as Promise<number> },
     ];
     // Rounds, each running every scenario once: a machine whose load changes during the run

@@ -2,6 +2,11 @@
 // Plain JavaScript: the bench's TypeScript config is Node's (no DOM types). Each scenario uploads
 // the same Blob to the discarding OSS stand-in and returns the elapsed milliseconds.
 import { StsStrategy } from '../src/strategies/sts.ts';
+import { registerStrategy } from '../src/strategies/index.ts';
+import '../src/oss-upload.ts';
+
+// The element knows strategies by name: the ali-oss engine under a name of its own.
+registerStrategy('sts-ali-oss', (options) => new StsStrategy({ ...options, engine: 'ali-oss' }));
 
 let blob;
 
@@ -52,6 +57,23 @@ window.bench = {
       key: `bench/${Math.random().toString(36).slice(2)}.bin`, meta: {}, contentType: 'application/octet-stream',
       signal: new AbortController().signal, onProgress: () => {},
     }));
+  },
+
+  /** Through <oss-upload strategy=…>: the element, its controller, events and rendering included. */
+  element(endpoint, strategy) {
+    const el = document.createElement('oss-upload');
+    el.setAttribute('strategy', strategy);
+    el.setAttribute('endpoint', '/unused');
+    el.fetchCredentials = async () => credentials(endpoint);
+    document.body.append(el);
+    const file = new File([blob], `${Math.random().toString(36).slice(2)}.bin`, { type: 'application/octet-stream' });
+    return timed(async () => {
+      const done = new Promise((resolve) => el.addEventListener('oss-upload-complete', (e) => resolve(e.detail), { once: true }));
+      el.addFiles([file]);
+      const detail = await done;
+      el.remove();
+      if (detail.successful.length !== 1) throw new Error(`element upload failed: ${JSON.stringify(detail.failed)}`);
+    });
   },
 
   /** ali-oss's multipartUpload with its defaults (1 MiB parts, 5 in flight), as seed pattern 2 does. */

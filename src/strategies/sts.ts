@@ -12,7 +12,7 @@ import type { V4Credentials } from '../signing/index.js';
 import { LocalCheckpointStore, fingerprint, type CheckpointStore } from './multipart/checkpoint.js';
 import { MultipartUpload, PauseControl, type CredentialSource } from './multipart/engine.js';
 import { bucketUrl, type OssTarget } from './multipart/http.js';
-import { MAX_MULTIPART_SIZE } from './multipart/plan.js';
+import { DEFAULT_PUT_THRESHOLD, MAX_MULTIPART_SIZE } from './multipart/plan.js';
 import type { StrategyOptions, UploadContext, UploadResult, UploadStrategy } from './types.js';
 
 /**
@@ -255,7 +255,8 @@ export class StsStrategy implements UploadStrategy {
         return { ...result, bucket: grant.bucket, url: objectUrl(bucketUrl(target), result.key) };
       }
       const scope = `${bucketUrl(target)}\n${grant.dir}`;
-      const resumable = config.resumable ?? true;
+      // A file that goes as one PutObject has nothing to resume: no fingerprint to read.
+      const resumable = (config.resumable ?? true) && file.size > (config.putThreshold ?? DEFAULT_PUT_THRESHOLD);
       const upload = new MultipartUpload({
         file, target, key, contentType: ctx.contentType, meta: ctx.meta, credentials: source, signal: ctx.signal,
         onProgress: ctx.onProgress, pause, checkpoints: this.#checkpoints,
