@@ -4,8 +4,8 @@
 // reads the emulator's address from `env`, and routes in front of what is already there).
 //
 //   /sts              900 s credentials for `uploads/` (dirs `images`, `docs` allowed)
-//   /sts-short        3 s credentials (the emulator's minimum is lowered to 1 s for the tests)
-//   /sts-hidden       3 s credentials whose answer leaves `expiration` out: only OSS's refusal refreshes them
+//   /sts-short        4 s credentials (the emulator's minimum is lowered to 1 s for the tests)
+//   /sts-hidden       4 s credentials whose answer leaves `expiration` out: only OSS's refusal refreshes them
 //   /sts-raw          STS's own PascalCase `Credentials` only (bucket and region come from the page)
 //   /sts-longterm     the emulator's long-term pair, no token (must be refused by the strategy)
 //   /sts-noetag       credentials for the second emulator, which hides ETag from the page
@@ -33,7 +33,7 @@ export function stsPlugin() {
         bucket: env.bucket, region: env.region, endpoint: env.ossEndpoint, stsEndpoint: `${env.emulatorUrl}/_sts`,
         prefix: 'uploads/', allowedDirs: ['images', 'docs'],
       };
-      const short = createStsHandler({ ...base, durationSeconds: 3 });
+      const short = createStsHandler({ ...base, durationSeconds: 4 });
       const sts = createStsHandler(base);
       const routes = {
         '/sts': sts,

@@ -154,18 +154,18 @@ describe('sts strategy', () => {
   it('refreshes the token before it expires: one endpoint call per token, no part sent twice', async () => {
     await clearEmulatorRequests();
     await resetStsCalls();
-    // 3-second tokens; 24 MiB in 1 MiB parts, 3 in flight, each read at 1 MiB/s: about 8 s.
+    // 4-second tokens; 30 MiB in 1 MiB parts, 3 in flight, each read at 1 MiB/s: about 10 s.
     await setFaults({ bandwidth: 1 * MiB });
     const s = strategy('/sts-short', { partSize: 1 * MiB, parallel: 3 });
-    const { file, bytes } = makeFile('long.bin', 24 * MiB);
+    const { file, bytes } = makeFile('long.bin', 30 * MiB);
     const run = start(s, file);
     const result = await run.promise;
     expect((await stored(result.key))?.crc64).to.equal(crc64(bytes).toString());
     checkProgress(run.progress, bytes.length);
     const entries = (await log()).filter((r) => r.key === result.key);
     expect(entries.filter((r) => r.status === 403)).to.deep.equal([]);
-    expect(successfulParts(entries, result.key)).to.deep.equal(range(24));
-    expect(entries.filter((r) => r.op === 'UploadPart').length).to.equal(24);
+    expect(successfulParts(entries, result.key)).to.deep.equal(range(30));
+    expect(entries.filter((r) => r.op === 'UploadPart').length).to.equal(30);
     const tokens = new Set(entries.map((r) => r.accessKeyId).filter(Boolean));
     const calls = (await stsCalls())['/sts-short']!;
     expect(calls).to.be.at.least(3);
@@ -178,7 +178,7 @@ describe('sts strategy', () => {
     // The endpoint hides the expiration: only SecurityTokenExpired tells the strategy.
     await setFaults({ bandwidth: 1 * MiB });
     const s = strategy('/sts-hidden', { partSize: 1 * MiB, parallel: 3 });
-    const { file, bytes } = makeFile('hidden.bin', 16 * MiB);
+    const { file, bytes } = makeFile('hidden.bin', 20 * MiB);
     const run = start(s, file);
     const result = await run.promise;
     expect((await stored(result.key))?.crc64).to.equal(crc64(bytes).toString());
@@ -188,8 +188,8 @@ describe('sts strategy', () => {
     expect(refused.length).to.be.greaterThan(0);
     expect(new Set(refused.map((r) => r.code))).to.deep.equal(new Set(['SecurityTokenExpired']));
     // Every part stored once; the refused ones were sent again, the stored ones never.
-    expect(successfulParts(entries, result.key)).to.deep.equal(range(16));
-    expect(entries.filter((r) => r.op === 'UploadPart').length).to.equal(16 + refused.filter((r) => r.op === 'UploadPart').length);
+    expect(successfulParts(entries, result.key)).to.deep.equal(range(20));
+    expect(entries.filter((r) => r.op === 'UploadPart').length).to.equal(20 + refused.filter((r) => r.op === 'UploadPart').length);
     // One endpoint call per token, however many parts hit the expired one.
     const calls = (await stsCalls())['/sts-hidden']!;
     expect(calls).to.be.at.least(2);
