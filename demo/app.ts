@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import OSS from 'ali-oss';
 import { createServer as createVite, type ViteDevServer } from 'vite';
 import { startEmulator, DEFAULTS, type RunningEmulator } from '../src/emulator/index.js';
-import { createSignHandler, jsonResponse, toNodeListener, type FetchHandler } from '../src/server/index.js';
+import { createSignHandler, createStsHandler, jsonResponse, toNodeListener, type FetchHandler } from '../src/server/index.js';
 
 export interface DemoOptions {
   /** Port of the page (Vite); 0 picks a free one. Default 5173, or a free one when taken. */
@@ -38,6 +38,8 @@ interface OssTarget {
   postHost: string;
   /** For the server's own ali-oss client (listing, links). */
   client: OSS;
+  /** The sts strategy: the role to assume, where STS is, and the OSS endpoint the browser uses (unless OSS's own). */
+  sts?: { roleArn: string; stsEndpoint?: string; endpoint?: string };
 }
 
 /** The demo's user: in a real app, the prefix comes from the signed-in user's session. */
@@ -64,7 +66,13 @@ async function target(options: DemoOptions): Promise<{ oss: OssTarget; emulator?
       bucket: env['OSS_BUCKET'], region, accessKeyId: env['OSS_ACCESS_KEY_ID'], accessKeySecret: env['OSS_ACCESS_KEY_SECRET'],
       postHost: `https://${env['OSS_BUCKET']}.oss-${region}.aliyuncs.com`,
     };
-    return { oss: { ...oss, client: new OSS({ ...oss, region: `oss-${region}`, secure: true, authorizationV4: true }) } };
+    const roleArn = env['OSS_STS_ROLE_ARN'];
+    return {
+      oss: {
+        ...oss, client: new OSS({ ...oss, region: `oss-${region}`, secure: true, authorizationV4: true }),
+        sts: roleArn ? { roleArn } : undefined,
+      },
+    };
   }
   const emuOptions = { dataDir: options.dataDir ?? '.oss-data', stsMinDurationSeconds: 60 };
   const emulator = await startEmulator({ ...emuOptions, port: options.emulatorPort ?? DEFAULTS.port }).catch((err: NodeJS.ErrnoException) => {
@@ -81,6 +89,8 @@ async function target(options: DemoOptions): Promise<{ oss: OssTarget; emulator?
     oss: {
       bucket, region: emulator.region, accessKeyId: emulator.accessKeyId, accessKeySecret: emulator.accessKeySecret,
       postHost: `${emulator.url}/${bucket}`, client,
+      // The emulator's own AssumeRole; the browser reaches the emulator by hostname, path-style.
+      sts: { roleArn: 'acs:ram::1234567890123456:role/oss-upload-demo', stsEndpoint: `${emulator.url}/_sts`, endpoint: `http://localhost:${emulator.port}` },
     },
   };
 }
@@ -94,6 +104,13 @@ export function appRoutes(oss: OssTarget): Record<string, FetchHandler> {
   return {
     '/api/sign': createSignHandler(common),
     '/api/sign-v1': createSignHandler({ ...common, signatureVersion: 'v1' }),
+    '/api/sts': oss.sts
+      ? createStsHandler({
+        accessKeyId: oss.accessKeyId, accessKeySecret: oss.accessKeySecret, bucket: oss.bucket, region: oss.region,
+        roleArn: oss.sts.roleArn, stsEndpoint: oss.sts.stsEndpoint, endpoint: oss.sts.endpoint,
+        prefix: USER_PREFIX, allowedDirs: common.allowedDirs,
+      })
+      : async () => jsonResponse(503, { code: 'StsNotConfigured', message: 'Set OSS_STS_ROLE_ARN to use the sts strategy against real OSS.' }),
     '/api/objects': async () => {
       const listed = await oss.client.list({ prefix: USER_PREFIX, 'max-keys': 100 }, {});
       const objects = await Promise.all((listed.objects ?? []).map(async (o) => ({

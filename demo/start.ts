@@ -10,7 +10,7 @@ startDemo().then((demo) => {
       ? `  OSS emulator:    ${emu.url}  (bucket ${emu.buckets.join(', ')}, region ${emu.region}, data ${emu.dataDir})\n`
         + `                   objects: ${emu.url}/_emulator/objects  open uploads: ${emu.url}/_emulator/uploads\n`
       : `  Alibaba Cloud OSS bucket ${demo.bucket} (from OSS_* variables)\n`)
-    + `  app server:      ${demo.appUrl}  (/api/sign, /api/sign-v1, /api/objects)\n\n  Press Ctrl+C to stop.\n`,
+    + `  app server:      ${demo.appUrl}  (/api/sign, /api/sign-v1, /api/sts, /api/objects)\n\n  Press Ctrl+C to stop.\n`,
   );
   const stop = () => void demo.close().then(() => process.exit(0));
   process.on('SIGINT', stop);

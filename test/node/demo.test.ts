@@ -36,7 +36,7 @@ describe('the demo (npm start)', () => {
     await page.waitForFunction("customElements.get('oss-upload') !== undefined", { timeout: 30_000 });
     const file = join(dir, 'hello demo.txt');
     await writeFile(file, 'hello from the demo test\n'.repeat(100));
-    const input = await page.waitForSelector('oss-upload >>> input[type=file]');
+    const input = await page.waitForSelector('#signed-policy >>> input[type=file]');
     await input!.uploadFile(file);
     await page.waitForFunction("document.querySelectorAll('#log .success').length > 0", { timeout: 30_000 });
     await page.waitForFunction("[...document.querySelectorAll('#objects a')].some((a) => a.textContent.endsWith('/hello demo.txt'))", { timeout: 10_000 });
@@ -52,5 +52,24 @@ describe('the demo (npm start)', () => {
     assert.equal(res.status, 200);
     assert.equal(await res.text(), 'hello from the demo test\n'.repeat(100));
     assert.deepEqual(errors, []);
+  });
+
+  test('the sts widget uploads in parts with credentials from /api/sts', async () => {
+    const page = await browser.newPage();
+    await page.goto(demo.url, { waitUntil: 'networkidle0' });
+    await page.waitForFunction("customElements.get('oss-upload') !== undefined", { timeout: 30_000 });
+    const file = join(dir, 'report.bin');
+    await writeFile(file, Buffer.alloc(3 * 1024 * 1024, 5));
+    const input = await page.waitForSelector('#sts >>> input[type=file]');
+    const success = page.evaluate(`new Promise((resolve, reject) => {
+      const el = document.querySelector('#sts');
+      el.addEventListener('oss-upload-success', (e) => resolve(e.detail), { once: true });
+      el.addEventListener('oss-upload-error', (e) => reject(new Error(JSON.stringify(e.detail))), { once: true });
+    })`) as Promise<{ key: string; strategy: string }>;
+    await input!.uploadFile(file);
+    const detail = await success;
+    assert.match(detail.key, /^demo\/user-1\/documents\/.*report\.bin$/);
+    const stored = await (await fetch(`${demo.emulator!.url}/_emulator/objects?bucket=${demo.bucket}`)).json() as Array<{ key: string; size: number }>;
+    assert.equal(stored.find((o) => o.key === detail.key)?.size, 3 * 1024 * 1024);
   });
 });
