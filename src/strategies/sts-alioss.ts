@@ -6,13 +6,24 @@
 // an interval and races between parts (§10.2), so its `refreshSTSToken` only reads the strategy's
 // shared credentials, which refresh themselves before they expire; a token OSS refuses anyway
 // restarts the upload from ali-oss's checkpoint with fresh credentials.
+//
+// This module imports nothing at run time (only types): what it needs from the package comes in
+// `kit`. Otherwise a bundler moves the code it shares with the main bundle into a third chunk,
+// and dist/oss-upload.bundle.js would no longer be one file that works alone.
 import type OSS from 'ali-oss';
-import { abortable } from '../credentials.js';
-import { UploadError } from '../errors.js';
+import type { UploadError, UploadErrorCode, UploadErrorInit } from '../errors.js';
 import type { V4Credentials } from '../signing/index.js';
-import { abortedError, TOKEN_ERRORS, type OssTarget } from './multipart/http.js';
+import type { OssTarget } from './multipart/http.js';
 import type { CredentialSource, PauseControl } from './multipart/engine.js';
-import { planParts } from './multipart/plan.js';
+
+/** What the engine needs from the rest of the package, handed in by sts.ts. */
+export interface AliOssKit {
+  error(code: UploadErrorCode, message: string, init?: UploadErrorInit): UploadError;
+  aborted(): UploadError;
+  abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T>;
+  /** OSS codes that a fresh token fixes. */
+  tokenErrors: ReadonlySet<string>;
+}
 
 export interface AliOssUploadOptions {
   file: Blob;
@@ -24,23 +35,24 @@ export interface AliOssUploadOptions {
   onProgress(loaded: number, total: number): void;
   credentials: CredentialSource;
   pause: PauseControl;
-  partSize?: number;
-  parallel?: number;
+  partSize: number;
+  parallel: number;
+  kit: AliOssKit;
 }
 
 type OssClass = typeof OSS;
 let loading: Promise<OssClass> | undefined;
 
 /** ali-oss's browser bundle, downloaded once, on first use. */
-export function loadAliOss(): Promise<OssClass> {
+export function loadAliOss(kit: AliOssKit): Promise<OssClass> {
   loading ??= import('ali-oss/dist/aliyun-oss-sdk.min.js').then((mod) => {
     const fromModule = (mod as { default?: OssClass }).default;
     const ctor = typeof fromModule === 'function' ? fromModule : (globalThis as { OSS?: OssClass }).OSS;
-    if (typeof ctor !== 'function') throw new UploadError('unknown', 'ali-oss could not be loaded.');
+    if (typeof ctor !== 'function') throw kit.error('unknown', 'ali-oss could not be loaded.');
     return ctor;
   }, (error: unknown) => {
     loading = undefined;
-    throw new UploadError('network', `ali-oss could not be downloaded: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw kit.error('network', `ali-oss could not be downloaded: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   });
   return loading;
 }
@@ -81,14 +93,14 @@ function clientOptions(target: OssTarget, creds: V4Credentials, source: Credenti
   return options as unknown as OSS.Options;
 }
 
-function asUploadError(e: AliOssError): UploadError {
-  if (e.status === -1 || e.status === -2) return new UploadError('network', `The connection to OSS failed: ${e.message ?? ''}`);
+function asUploadError(e: AliOssError, kit: AliOssKit): UploadError {
+  if (e.status === -1 || e.status === -2) return kit.error('network', `The connection to OSS failed: ${e.message ?? ''}`);
   if (/etag of expose-headers/i.test(e.message ?? '')) {
-    return new UploadError('etag-not-exposed', 'ali-oss cannot read the ETag of a part: the bucket\'s CORS rule does not expose it. Add "ETag" to its Expose Headers.');
+    return kit.error('etag-not-exposed', 'ali-oss cannot read the ETag of a part: the bucket\'s CORS rule does not expose it. Add "ETag" to its Expose Headers.');
   }
   const status = typeof e.status === 'number' && e.status > 0 ? e.status : undefined;
   const retryable = status !== undefined && (status >= 500 || status === 429);
-  return new UploadError('oss-error', `OSS refused the upload${e.code ? ` (${e.code})` : ''}: ${e.message ?? ''}`, {
+  return kit.error('oss-error', `OSS refused the upload${e.code ? ` (${e.code})` : ''}: ${e.message ?? ''}`, {
     ...(status ? { status } : {}), ...(e.code ? { ossCode: e.code } : {}), ...(e.requestId ? { requestId: e.requestId } : {}), retryable,
   });
 }
@@ -97,11 +109,9 @@ function asUploadError(e: AliOssError): UploadError {
 const unfinished = new WeakMap<Blob, { key: string; checkpoint: OSS.Checkpoint }>();
 
 export async function uploadWithAliOss(o: AliOssUploadOptions): Promise<{ key: string; etag?: string; requestId?: string }> {
-  const OSSClient = await loadAliOss();
-  if (o.signal.aborted) throw abortedError();
-  const { partSize, parallel } = planParts(o.file.size, {
-    ...(o.partSize ? { partSize: o.partSize } : {}), ...(o.parallel ? { parallel: o.parallel } : {}),
-  });
+  const { kit, partSize, parallel } = o;
+  const OSSClient = await loadAliOss(kit);
+  if (o.signal.aborted) throw kit.aborted();
   const previous = unfinished.get(o.file);
   unfinished.delete(o.file);
   let checkpoint: OSS.Checkpoint | undefined = previous?.key === o.key ? previous.checkpoint : undefined;
@@ -121,7 +131,7 @@ export async function uploadWithAliOss(o: AliOssUploadOptions): Promise<{ key: s
   for (;;) {
     if (o.pause.paused) {
       try {
-        await abortable(o.pause.whenRunning(), o.signal);
+        await kit.abortable(o.pause.whenRunning(), o.signal);
       } catch (error) {
         await abortOnOss();
         throw error;
@@ -129,7 +139,7 @@ export async function uploadWithAliOss(o: AliOssUploadOptions): Promise<{ key: s
     }
     if (o.signal.aborted) {
       await abortOnOss();
-      throw abortedError();
+      throw kit.aborted();
     }
     const creds = await o.credentials.current(o.signal);
     const client = new OSSClient(clientOptions(o.target, creds, o.credentials));
@@ -161,15 +171,15 @@ export async function uploadWithAliOss(o: AliOssUploadOptions): Promise<{ key: s
       const e = (thrown ?? {}) as AliOssError;
       if (o.signal.aborted) {
         await abortOnOss();
-        throw abortedError();
+        throw kit.aborted();
       }
       if (e.name === 'cancel' && o.pause.paused) continue; // resume from the checkpoint after resume()
-      if (e.code && TOKEN_ERRORS.has(e.code) && refreshes < 3) {
+      if (e.code && kit.tokenErrors.has(e.code) && refreshes < 3) {
         refreshes++;
         await o.credentials.refresh(creds, o.signal);
         continue;
       }
-      const error = asUploadError(e);
+      const error = asUploadError(e, kit);
       // Retryable: the controller's next attempt continues; refused for good: nothing left on OSS.
       if (error.retryable && checkpoint) unfinished.set(o.file, { key: o.key, checkpoint });
       else await abortOnOss();

@@ -5,14 +5,15 @@
 // again when OSS refuses the token, one refresh in flight at a time. Credentials without a
 // security token (a long-term AccessKey in the page) are refused unless the page opts in with
 // `insecureAllowLongTermKeys`. DESIGN.md "sts"; OSS-PROTOCOL.md §5, §7.
-import { CredentialCache, requestCredentials, type CredentialsConfig, type Expiring } from '../credentials.js';
+import { CredentialCache, abortable, requestCredentials, type CredentialsConfig, type Expiring } from '../credentials.js';
 import { UploadError } from '../errors.js';
 import { joinKey, objectUrl } from '../keys.js';
 import type { V4Credentials } from '../signing/index.js';
 import { LocalCheckpointStore, fingerprint, type CheckpointStore } from './multipart/checkpoint.js';
 import { MultipartUpload, PauseControl, type CredentialSource } from './multipart/engine.js';
-import { bucketUrl, type OssTarget } from './multipart/http.js';
-import { DEFAULT_PUT_THRESHOLD, MAX_MULTIPART_SIZE } from './multipart/plan.js';
+import { TOKEN_ERRORS, abortedError, bucketUrl, type OssTarget } from './multipart/http.js';
+import type { AliOssKit } from './sts-alioss.js';
+import { DEFAULT_PUT_THRESHOLD, MAX_MULTIPART_SIZE, planParts } from './multipart/plan.js';
 import type { StrategyOptions, UploadContext, UploadResult, UploadStrategy } from './types.js';
 
 /**
@@ -131,6 +132,14 @@ export function refreshTime(expiresAt: number | undefined, now = Date.now()): nu
   return expiresAt - Math.min(120_000, (expiresAt - now) / 5);
 }
 
+/** What the lazily loaded ali-oss engine borrows from the package (see sts-alioss.ts). */
+const ALI_OSS_KIT: AliOssKit = {
+  error: (code, message, init) => new UploadError(code, message, init),
+  aborted: abortedError,
+  abortable,
+  tokenErrors: TOKEN_ERRORS,
+};
+
 /** The sts strategy: see the file's comment. One instance per element. */
 export class StsStrategy implements UploadStrategy {
   readonly name = 'sts';
@@ -246,11 +255,12 @@ export class StsStrategy implements UploadStrategy {
     try {
       if (config.engine === 'ali-oss') {
         const { uploadWithAliOss } = await import('./sts-alioss.js');
+        const plan = planParts(file.size, {
+          ...(config.partSize ? { partSize: config.partSize } : {}), ...(config.parallel ? { parallel: config.parallel } : {}),
+        });
         const result = await uploadWithAliOss({
           file, target, key, contentType: ctx.contentType, meta: ctx.meta, signal: ctx.signal, onProgress: ctx.onProgress,
-          credentials: source, pause,
-          ...(config.partSize ? { partSize: config.partSize } : {}),
-          ...(config.parallel ? { parallel: config.parallel } : {}),
+          credentials: source, pause, partSize: plan.partSize, parallel: plan.parallel, kit: ALI_OSS_KIT,
         });
         return { ...result, bucket: grant.bucket, url: objectUrl(bucketUrl(target), result.key) };
       }
