@@ -29,6 +29,8 @@ export function toNodeListener(handler: FetchHandler): NodeListener {
     void (async () => {
       const response = await handler(toRequest(req, abort.signal));
       await writeResponse(res, response, req.method === 'HEAD');
+      // An answer before the whole body was read (413, 415, 403…): drop the rest, unread.
+      if (!req.complete) drains.get(req)?.();
     })().catch((err: unknown) => {
       if (res.headersSent) res.destroy(err instanceof Error ? err : undefined);
       else if (next) next(err);
@@ -81,24 +83,61 @@ export function toRequest(req: IncomingMessage, signal?: AbortSignal): Request {
   return new Request(url, init);
 }
 
-/** The Node request's body as a web stream, read only as fast as the handler pulls it. */
+/**
+ * The Node request's body as a web stream, read only as fast as the handler pulls it (the
+ * request is paused whenever the stream's queue is full). A client that goes away mid-body
+ * errors the stream.
+ *
+ * Events and pause/resume, not `req[Symbol.asyncIterator]`: the iterator listens to 'readable',
+ * and while it does `req.resume()` cannot drain what a handler left unread; a keep-alive socket
+ * then stayed stuck behind the rest of the body and the client's next request on it was reset.
+ */
+const drains = new WeakMap<IncomingMessage, () => void>();
+
 function bodyStream(req: IncomingMessage): ReadableStream<Uint8Array> {
-  const chunks = req[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const { done, value } = await chunks.next();
-        if (done) controller.close();
-        else controller.enqueue(typeof value === 'string' ? new TextEncoder().encode(value) : new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
-      } catch (err) {
-        controller.error(err);
-      }
+  let settled = false;
+  const onData = (controller: ReadableStreamDefaultController<Uint8Array>) => (chunk: Buffer | string) => {
+    if (settled) return;
+    controller.enqueue(typeof chunk === 'string' ? new TextEncoder().encode(chunk) : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    if ((controller.desiredSize ?? 0) <= 0) req.pause();
+  };
+  let data: ((chunk: Buffer | string) => void) | undefined;
+  const stream = new ReadableStream<Uint8Array>({
+    start(controller) {
+      req.pause();
+      data = onData(controller);
+      req.on('data', data);
+      req.once('end', () => {
+        if (settled) return;
+        settled = true;
+        controller.close();
+      });
+      const fail = (err?: Error) => {
+        if (settled) return;
+        settled = true;
+        controller.error(err ?? Object.assign(new Error('aborted'), { code: 'ECONNRESET' }));
+      };
+      req.on('error', fail);
+      // 'close' before 'end': the client went away (Node may not emit 'error' for it).
+      req.once('close', () => { if (!req.complete) fail(); });
     },
-    cancel() {
-      // The handler wants no more: let the rest flow away so the response can still be sent.
+    pull() {
       req.resume();
     },
-  });
+    cancel() {
+      drain();
+    },
+  }, { highWaterMark: 64 * 1024, size: (chunk) => chunk.byteLength });
+  // The handler wants no more (it cancelled the body, or answered without reading it all): let
+  // the rest flow away unread, so that the response can be sent and the connection stays usable
+  // for the client's next request. Node's requestTimeout bounds how long that may take.
+  const drain = () => {
+    settled = true;
+    if (data) req.off('data', data);
+    req.resume();
+  };
+  drains.set(req, drain);
+  return stream;
 }
 
 /** Writes a Fetch `Response` to a Node response, streaming its body with backpressure. */
