@@ -140,6 +140,9 @@ function xmlValue(text: string, tag: string): string | undefined {
 
 const xmlEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
+/** Said with AccessDenied: the usual cause with STS credentials. */
+const DENIED_HINT = ' The temporary credentials allow uploads only under the prefix the server granted (its "dir"): the key must start with it.';
+
 /** The fix for a bucket whose CORS rule hides ETag, said once for every place that needs it. */
 export const ETAG_FIX = 'Add "ETag" (and "x-oss-request-id") to the Expose Headers of the bucket\'s CORS rule '
   + '(OSS console → the bucket → Content Security → CORS; or PutBucketCors with <ExposeHeader>ETag</ExposeHeader>).';
@@ -184,7 +187,7 @@ export class MultipartUpload {
   // ---- one request: signing, token refresh, clock skew ----
 
   async #call(what: string, req: SignedRequest, signal: AbortSignal, extra: {
-    body?: Blob | string; onUploadProgress?: (loaded: number) => void; ok?: (r: OssResponse) => boolean; hint?: string;
+    body?: Blob | string; onUploadProgress?: (loaded: number) => void; ok?: (r: OssResponse) => boolean;
   } = {}): Promise<OssResponse> {
     let creds = await this.#o.credentials.current(signal);
     let refreshes = 0;
@@ -198,7 +201,7 @@ export class MultipartUpload {
         ...(this.#o.stallTimeout !== undefined ? { stallTimeout: this.#o.stallTimeout } : {}),
       });
       if (extra.ok ? extra.ok(response) : response.status >= 200 && response.status < 300) return response;
-      const error = ossError(what, response, extra.hint ?? '');
+      const error = ossError(what, response, (code) => (code === 'AccessDenied' ? DENIED_HINT : ''));
       if (error.ossCode && TOKEN_ERRORS.has(error.ossCode) && refreshes < 2) {
         refreshes++;
         extra.onUploadProgress?.(0);
@@ -242,7 +245,6 @@ export class MultipartUpload {
     const headers = this.#objectHeaders();
     const response = await this.#retrying(() => this.#call(`the upload of "${o.key}"`, { method: 'PUT', target: o.target, key: o.key, headers }, o.signal, {
       body: o.file,
-      hint: this.#accessHint(),
       onUploadProgress: (loaded) => {
         this.#inflight.set(1, loaded);
         this.#report();
@@ -258,10 +260,6 @@ export class MultipartUpload {
     const headers: Record<string, string> = { 'Content-Type': this.#o.contentType };
     for (const [name, value] of Object.entries(this.#o.meta)) headers[`x-oss-meta-${name.toLowerCase()}`] = value;
     return headers;
-  }
-
-  #accessHint(): string {
-    return ' The temporary credentials allow uploads only under the prefix the server granted.';
   }
 
   #result(key: string, response: OssResponse, parts: number, resumedParts: number): MultipartResult {
@@ -369,7 +367,7 @@ export class MultipartUpload {
     const o = this.#o;
     const response = await this.#retrying(() => this.#call(`to start the upload of "${o.key}"`, {
       method: 'POST', target: o.target, key: o.key, query: [['uploads', '']], headers: this.#objectHeaders(),
-    }, o.signal, { hint: this.#accessHint() }), o.signal);
+    }, o.signal), o.signal);
     const uploadId = xmlValue(response.text, 'UploadId');
     if (!uploadId) throw new UploadError('oss-error', 'OSS answered InitiateMultipartUpload without an UploadId.', { status: response.status });
     return uploadId;
@@ -393,8 +391,7 @@ export class MultipartUpload {
             method: 'PUT', target: o.target, key: cp.key, query: [['partNumber', String(n)], ['uploadId', cp.uploadId]],
           }, partSignal, {
             body,
-            hint: this.#accessHint(),
-            onUploadProgress: (loaded) => {
+                  onUploadProgress: (loaded) => {
               this.#inflight.set(n, loaded);
               this.#report();
             },
@@ -432,8 +429,7 @@ export class MultipartUpload {
           method: 'POST', target: o.target, key: cp.key, query: [['uploadId', cp.uploadId]], headers: { 'Content-Type': 'application/xml' },
         }, o.signal, {
           body: xml,
-          hint: this.#accessHint(),
-          // A Complete whose answer was lost may have worked: the upload is then gone, and the object there.
+              // A Complete whose answer was lost may have worked: the upload is then gone, and the object there.
           ok: (r) => (r.status >= 200 && r.status < 300) || (unknownOutcome && r.status === 404 && /NoSuchUpload/.test(r.text)),
         });
       } catch (error) {

@@ -121,13 +121,17 @@ export const TOKEN_ERRORS: ReadonlySet<string> = new Set([
   'SecurityTokenExpired', 'InvalidAccessKeyId', 'InvalidSecurityToken', 'AccessKeyIdAndSecurityTokenNotMatch',
 ]);
 
-/** An OSS error answer as an UploadError (`oss-error`, with `ossCode`, `requestId`, `status`). */
-export function ossError(what: string, response: OssResponse, hint = ''): UploadError {
+/**
+ * An OSS error answer as an UploadError (`oss-error`, with `ossCode`, `requestId`, `status`).
+ * `hint(code)` may add a sentence that says what to do about that code.
+ */
+export function ossError(what: string, response: OssResponse, hint: (ossCode: string | undefined) => string = () => ''): UploadError {
   const parsed = parseOssError(response.text);
   const requestId = parsed.requestId ?? response.header('x-oss-request-id') ?? undefined;
   const ossCode = parsed.code;
   const retryable = isRetryableStatus(response.status) || isRetryableOssCode(ossCode) || (ossCode !== undefined && TOKEN_ERRORS.has(ossCode));
-  const message = `OSS refused ${what} (HTTP ${response.status}${ossCode ? ` ${ossCode}` : ''})${parsed.message ? `: ${parsed.message}` : '.'}${hint}`;
+  const said = parsed.message ? `: ${parsed.message.replace(/\.?$/, '.')}` : '.';
+  const message = `OSS refused ${what} (HTTP ${response.status}${ossCode ? ` ${ossCode}` : ''})${said}${hint(ossCode)}`;
   return new UploadError('oss-error', message, {
     status: response.status, retryable, ...(ossCode ? { ossCode } : {}), ...(requestId ? { requestId } : {}),
   });
