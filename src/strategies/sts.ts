@@ -244,7 +244,10 @@ export class StsStrategy implements UploadStrategy {
           + 'for local development only, opt in with insecureAllowLongTermKeys.');
       }
       const now = Date.now();
-      return { value, expiresAt: value.expiresAt ?? Number.MAX_SAFE_INTEGER, refreshAt: refreshTime(value.expiresAt, now) };
+      // An expiration already past on arrival means this page's clock is wrong, not the token:
+      // keep it until OSS refuses it (else every request would fetch again).
+      const expiresAt = value.expiresAt !== undefined && value.expiresAt > now ? value.expiresAt : Number.MAX_SAFE_INTEGER;
+      return { value, expiresAt, refreshAt: refreshTime(value.expiresAt, now) };
     };
     const source = this.#source(cacheKey, fetcher);
     const grant = await source.grant(ctx.signal);

@@ -151,6 +151,19 @@ describe('sts strategy', () => {
     expect(await stsCalls()).to.deep.equal({ '/sts': 1 });
   });
 
+  it('a page clock ahead of STS (expiration already past on arrival) does not fetch per request', async () => {
+    let calls = 0;
+    const s = strategy('/sts', {
+      fetchCredentials: async () => {
+        calls++;
+        return { ...(await (await fetch('/sts')).json() as object), expiration: new Date(Date.now() - 3600_000).toISOString() };
+      },
+    });
+    const results = await Promise.all([start(s, makeFile('a.bin', 9 * MiB).file).promise, start(s, makeFile('b.txt', 10).file).promise]);
+    for (const r of results) expect(await stored(r.key)).to.exist;
+    expect(calls).to.equal(1);
+  });
+
   it('refreshes the token before it expires: one endpoint call per token, no part sent twice', async () => {
     await clearEmulatorRequests();
     await resetStsCalls();
