@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { emulatorMemory } from './emulator-memory.js';
 import { stsBrowser } from './sts-browser.js';
 import { signedPolicyBrowser } from './signed-policy-browser.js';
+import { proxyMemory } from './proxy-memory.js';
 
 export interface Row {
   /** What is measured (a scenario), e.g. `emulator: PutObject stream`. */
@@ -35,7 +36,7 @@ export interface Benchmark {
   run(options: BenchOptions): Promise<Row[]>;
 }
 
-export const BENCHMARKS: Benchmark[] = [emulatorMemory, signedPolicyBrowser, stsBrowser];
+export const BENCHMARKS: Benchmark[] = [emulatorMemory, signedPolicyBrowser, stsBrowser, proxyMemory];
 
 const USAGE = `Usage: npm run bench -- [--only NAME]... [--size SIZE]
 

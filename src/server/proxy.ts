@@ -617,6 +617,8 @@ class ProxyUpload {
       let total = 0;
       let parts = 0;
       const etags: string[] = [];
+      // The CRC-64 of the bytes in `buffer`, updated as they are copied (no pause per full part).
+      let crc = config.verifyCrc ? new Crc64() : undefined;
 
       const startMultipart = () => {
         multipart ??= this.#oss(() => client.initMultipartUpload(key, { mime: type, timeout: config.timeout }))
@@ -631,13 +633,13 @@ class ProxyUpload {
         const number = ++parts;
         const body = buffer;
         const length = filled;
-        const crc = config.verifyCrc ? new Crc64().update(body.subarray(0, length)).digest() : undefined;
+        const ours = crc?.digest();
         const task = (async () => {
           const { uploadId } = await multipart!;
           const res = await this.#oss(() => client.uploadPart(key, uploadId, number, body, 0, length, { timeout: config.timeout } as OSS.RequestOptions));
-          if (crc !== undefined) {
+          if (ours !== undefined) {
             const theirs = headerOf(res.res, 'x-oss-hash-crc64ecma');
-            if (theirs !== undefined && theirs !== crc.toString()) throw new CrcMismatch(`part ${number}`, crc, theirs);
+            if (theirs !== undefined && theirs !== ours.toString()) throw new CrcMismatch(`part ${number}`, ours, theirs);
           }
           etags[number - 1] = res.etag;
           free.push(body);
@@ -645,6 +647,7 @@ class ProxyUpload {
         inFlight.add(task);
         buffer = free.pop() ?? Buffer.allocUnsafeSlow(partSize);
         filled = 0;
+        if (crc) crc = new Crc64();
       };
 
       for await (const chunk of file as AsyncIterable<Buffer>) {
@@ -659,6 +662,7 @@ class ProxyUpload {
           if (filled === partSize) await sendPart();
           const n = Math.min(partSize - filled, chunk.length - at);
           chunk.copy(buffer, filled, at, at + n);
+          crc?.update(buffer.subarray(filled, filled + n));
           filled += n;
           at += n;
         }
@@ -673,10 +677,10 @@ class ProxyUpload {
         await untilStopped(formDone, signal);
         const body = buffer.subarray(0, filled);
         const res = await this.#oss(() => client.put(key, body, { mime: type, timeout: config.timeout } as OSS.PutObjectOptions));
-        if (config.verifyCrc) {
-          const crc = new Crc64().update(body).digest();
+        const ours = crc?.digest();
+        if (ours !== undefined) {
           const theirs = headerOf(res.res, 'x-oss-hash-crc64ecma');
-          if (theirs !== undefined && theirs !== crc.toString()) throw new CrcMismatch('PutObject', crc, theirs);
+          if (theirs !== undefined && theirs !== ours.toString()) throw new CrcMismatch('PutObject', ours, theirs);
         }
         etag = headerOf(res.res, 'etag') ?? '';
       } else {
