@@ -7,6 +7,9 @@
 // Fetch API (`Request → Response`); mount it under node:http or Express with `toNodeListener`.
 // The parser (busboy) and the OSS client (ali-oss) are Node modules, loaded on the first
 // request, so importing oss-upload/server stays possible on runtimes without them.
+// Node's http.Server gives a whole request 300 s by default (`server.requestTimeout`): a large
+// file on a slow uplink needs more, so raise it (0 = no limit) on the server that mounts this.
+// Each upload holds at most `partSize × (parallel + 1)` of part buffers; concurrent uploads add up.
 //
 // OSS-PROTOCOL.md §7 (multipart) and §8 (errors); DESIGN.md "The three strategies" (proxy).
 //
