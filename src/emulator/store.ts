@@ -3,6 +3,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { once } from 'node:events';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -295,7 +296,10 @@ export class ObjectStore {
     try {
       for (const p of chosen) {
         const data = join(this.#uploadDir(u.bucket, u.uploadId), `part-${String(p.partNumber).padStart(5, '0')}.data`);
-        await pipeline(createReadStream(data, { highWaterMark: 1 << 20 }), out, { end: false });
+        // Written chunk by chunk: piping each part into the one output would add listeners per part.
+        for await (const chunk of createReadStream(data, { highWaterMark: 1 << 20 })) {
+          if (!out.write(chunk)) await once(out, 'drain');
+        }
         etagHash.update(Buffer.from(unquote(p.etag), 'hex'));
         crc = crc === undefined ? BigInt(p.crc64) : crc64Combine(crc, BigInt(p.crc64), p.size);
         size += p.size;
