@@ -8,76 +8,13 @@ import { UploadError } from './errors.js';
 export const DEFAULT_KEY_TEMPLATE = '{id}/{name}';
 /** OSS keys are 1–1023 bytes of UTF-8. */
 export const MAX_KEY_BYTES = 1023;
-/** A cleaned name keeps at most this many bytes (the extension survives the cut). */
-export const MAX_NAME_BYTES = 200;
 
 /** The placeholders `key-template` understands. */
 export const KEY_PLACEHOLDERS = ['id', 'uuid', 'name', 'base', 'ext', 'date', 'yyyy', 'mm', 'dd', 'timestamp'] as const;
 export type KeyPlaceholder = (typeof KEY_PLACEHOLDERS)[number];
 
-const encoder = new TextEncoder();
-const byteLength = (text: string) => encoder.encode(text).length;
-// C0, DEL and C1 controls, and the Unicode line/paragraph separators: never useful in a key.
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
-
-/** Cuts a string to at most `max` UTF-8 bytes without splitting a character. */
-function cutBytes(text: string, max: number): string {
-  let out = '';
-  let bytes = 0;
-  for (const ch of text) {
-    const n = byteLength(ch);
-    if (bytes + n > max) break;
-    out += ch;
-    bytes += n;
-  }
-  return out;
-}
-
-/**
- * A file name as one safe, readable key segment: Unicode NFC (macOS hands out NFD), no control
- * characters, `/` and `\` become `_` (so `../x` cannot climb out of its folder), a name that is
- * only dots becomes `_`, `${` becomes `$_{` (OSS would expand `${filename}`), surrounding spaces
- * trimmed, at most 200 bytes with the extension kept. Spaces, Unicode, `#`, `?` and `%` stay:
- * they are legal in keys, and URLs encode them.
- */
-export function cleanFileName(name: string): string {
-  let clean = name.normalize('NFC').replace(CONTROL, '').replace(/[/\\]/g, '_').replace(/\$\{/g, '$_{').trim();
-  if (/^\.*$/.test(clean)) clean = clean === '' ? 'file' : '_';
-  if (byteLength(clean) > MAX_NAME_BYTES) {
-    const { base, ext } = splitName(clean);
-    const keptExt = byteLength(ext) <= 20 ? ext : '';
-    clean = cutBytes(keptExt ? base : clean, MAX_NAME_BYTES - byteLength(keptExt)).trimEnd() + keptExt;
-  }
-  return clean;
-}
-
-/** `photo.tar.gz` → base `photo.tar`, ext `.gz`; `.env` → base `.env`, ext ``. */
-export function splitName(name: string): { base: string; ext: string } {
-  const dot = name.lastIndexOf('.');
-  if (dot <= 0 || dot === name.length - 1) return { base: name, ext: '' };
-  return { base: name.slice(0, dot), ext: name.slice(dot) };
-}
-
-const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
-
-/**
- * A ULID in lower case: 48 bits of milliseconds then 80 random bits, 26 characters. Sorted by
- * time in a bucket listing; two ids in the same millisecond collide with odds 2^-80.
- * `crypto.getRandomValues` also works on plain-http pages, where `randomUUID` does not exist.
- */
-export function newId(now = Date.now()): string {
-  let time = '';
-  let t = now;
-  for (let i = 0; i < 10; i++) {
-    time = CROCKFORD[t % 32]! + time;
-    t = Math.floor(t / 32);
-  }
-  const random = crypto.getRandomValues(new Uint8Array(16));
-  let rest = '';
-  for (let i = 0; i < 16; i++) rest += CROCKFORD[random[i]! % 32];
-  return time + rest;
-}
+export { MAX_NAME_BYTES, byteLength, cleanFileName, splitName, newId } from './shared/names.js';
+import { CONTROL_CHARACTERS, byteLength, cleanFileName, newId, splitName } from './shared/names.js';
 
 /** An RFC 4122 version 4 UUID, from getRandomValues (works outside secure contexts). */
 export function newUuid(): string {
@@ -127,7 +64,7 @@ export function renderKeyTemplate(template: string, file: KeyFile, now = new Dat
  * resolve them in the URL), no control characters; 1–1023 bytes, else `invalid-key`.
  */
 export function normalizeKey(key: string): string {
-  const segments = key.replace(CONTROL, '').split('/');
+  const segments = key.replace(CONTROL_CHARACTERS, '').split('/');
   const trailing = segments.length > 1 && segments.at(-1) === '';
   const kept = segments.filter((s) => s !== '').map((s) => (/^\.{1,2}$/.test(s) ? '_' : s));
   const out = kept.join('/') + (trailing && kept.length ? '/' : '');

@@ -2,6 +2,8 @@
 // server's prefix per request, plus a sub-folder the browser may propose from an allow-list).
 // Fetch API only, like the handlers.
 
+import { v4Region } from '../signing/v4.js';
+
 /** OSS object keys are at most 1023 bytes; a prefix must leave room for a name. */
 export const MAX_KEY_BYTES = 1023;
 
@@ -25,11 +27,57 @@ export function errorResponse(err: HttpError, headers: Record<string, string> = 
   return jsonResponse(err.status, { ...err.extra, code: err.code, message: err.message }, headers);
 }
 
+// ---- the options every handler shares ----
+
+/** Credentials a handler signs with: a long-term pair, or STS credentials with their token. */
+export interface SignCredentials {
+  accessKeyId: string;
+  accessKeySecret: string;
+  /** STS token: the form gets `x-oss-security-token` (and a V4 policy pins it). */
+  securityToken?: string;
+  /** When the credentials stop working (ISO 8601 or Date): the policy never outlives them. */
+  expiration?: string | Date;
+}
+
+export interface TargetOptions {
+  accessKeyId?: string;
+  accessKeySecret?: string;
+  credentials?: () => SignCredentials | Promise<SignCredentials>;
+  bucket: string;
+  region: string;
+}
+
+/**
+ * Checks the bucket, region and credentials options a handler is created with (a mistake throws
+ * at creation, not at the first request) and returns the standard region id and a credentials
+ * function, plus `fail` for the handler's own checks.
+ */
+export function checkTarget(handler: string, options: TargetOptions): {
+  fail: (message: string) => never;
+  region: string;
+  credentials: () => SignCredentials | Promise<SignCredentials>;
+} {
+  const fail = (message: string): never => {
+    throw new TypeError(`${handler}: ${message}`);
+  };
+  if (!options.bucket || !/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/.test(options.bucket)) fail(`"${options.bucket}" is not an OSS bucket name.`);
+  if (!options.region || !/^[a-z0-9-]+$/.test(options.region)) fail('region must be like "cn-hangzhou" or "oss-cn-hangzhou".');
+  if (options.credentials) {
+    if (options.accessKeyId || options.accessKeySecret) fail('give either credentials() or the accessKeyId/accessKeySecret pair, not both.');
+    return { fail, region: v4Region(options.region), credentials: options.credentials };
+  }
+  const { accessKeyId, accessKeySecret } = options;
+  if (!accessKeyId || !accessKeySecret) fail('accessKeyId and accessKeySecret (or credentials()) are required.');
+  const fixed = { accessKeyId: accessKeyId!, accessKeySecret: accessKeySecret! };
+  return { fail, region: v4Region(options.region), credentials: () => fixed };
+}
+
 // ---- prefixes ----
 
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
-export const utf8Length = (text: string): number => new TextEncoder().encode(text).length;
+export { byteLength as utf8Length } from '../shared/names.js';
+import { byteLength as utf8Length } from '../shared/names.js';
 
 /** Why a prefix is unsafe, or undefined when it is fine. '' is fine (no prefix). */
 export function prefixProblem(dir: string): string | undefined {

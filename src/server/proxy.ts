@@ -26,15 +26,15 @@
 // keeping the extension). This is the shape of the element's default key template `{id}/{name}`,
 // so objects look alike whichever strategy stored them. An app that wants its own rule passes
 // `key(request, {name, type, wish, dir})`, which returns the key below the granted prefix.
+import { cleanFileName, newId } from '../shared/names.js';
 import type { Readable } from 'node:stream';
 import type OSS from 'ali-oss';
 import type { BusboyConfig, FileInfo } from 'busboy';
-import { Crc64, encodeKeyPath, v4Region } from '../signing/index.js';
+import { Crc64, encodeKeyPath } from '../signing/index.js';
 import {
-  HttpError, MAX_KEY_BYTES, basePrefix, checkPrefixOptions, errorResponse, jsonResponse, utf8Length, withDir,
-  type PrefixOption,
+  HttpError, MAX_KEY_BYTES, basePrefix, checkPrefixOptions, checkTarget, errorResponse, jsonResponse, utf8Length, withDir,
+  type PrefixOption, type SignCredentials,
 } from './common.js';
-import type { SignCredentials } from './sign.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -180,23 +180,7 @@ interface Config {
 const isIp = (host: string) => /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.startsWith('[') || host.includes(':');
 
 function configure(options: ProxyHandlerOptions): Config {
-  const fail = (message: string): never => {
-    throw new TypeError(`createProxyHandler: ${message}`);
-  };
-  if (!options.bucket || !/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/.test(options.bucket)) fail(`"${options.bucket}" is not an OSS bucket name.`);
-  if (!options.region || !/^[a-z0-9-]+$/.test(options.region)) fail('region must be like "cn-hangzhou" or "oss-cn-hangzhou".');
-  const region = v4Region(options.region);
-
-  let credentials: Config['credentials'];
-  if (options.credentials) {
-    if (options.accessKeyId || options.accessKeySecret) fail('give either credentials() or the accessKeyId/accessKeySecret pair, not both.');
-    credentials = options.credentials;
-  } else {
-    const { accessKeyId, accessKeySecret } = options;
-    if (!accessKeyId || !accessKeySecret) fail('accessKeyId and accessKeySecret (or credentials()) are required.');
-    const fixed = { accessKeyId: accessKeyId!, accessKeySecret: accessKeySecret! };
-    credentials = () => fixed;
-  }
+  const { fail, region, credentials } = checkTarget('createProxyHandler', options);
 
   const endpoint = (options.endpoint ?? `https://oss-${region}.aliyuncs.com`).replace(/\/+$/, '');
   let url: URL | undefined;
@@ -246,51 +230,8 @@ function configure(options: ProxyHandlerOptions): Config {
 
 // ---- keys ----
 
-// C0, DEL and C1 controls, and the Unicode line/paragraph separators (as src/keys.ts).
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
-const MAX_NAME_BYTES = 200;
-
-function cutBytes(text: string, max: number): string {
-  let out = '';
-  let bytes = 0;
-  for (const ch of text) {
-    const n = utf8Length(ch);
-    if (bytes + n > max) break;
-    out += ch;
-    bytes += n;
-  }
-  return out;
-}
-
-/** One safe key segment from a file name: the element's `{name}` rule (src/keys.ts cleanFileName). */
-export function cleanName(name: string): string {
-  let clean = name.normalize('NFC').replace(CONTROL, '').replace(/[/\\]/g, '_').replace(/\$\{/g, '$_{').trim();
-  if (/^\.*$/.test(clean)) clean = clean === '' ? 'file' : '_';
-  if (utf8Length(clean) > MAX_NAME_BYTES) {
-    const dot = clean.lastIndexOf('.');
-    const ext = dot > 0 && dot < clean.length - 1 ? clean.slice(dot) : '';
-    const keptExt = ext && utf8Length(ext) <= 20 ? ext : '';
-    clean = cutBytes(keptExt ? clean.slice(0, dot) : clean, MAX_NAME_BYTES - utf8Length(keptExt)).trimEnd() + keptExt;
-  }
-  return clean;
-}
-
-const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
-
-/** A lower-case ULID: 48 bits of milliseconds, 80 random bits (as src/keys.ts newId). */
-export function ulid(now = Date.now()): string {
-  let time = '';
-  let t = now;
-  for (let i = 0; i < 10; i++) {
-    time = CROCKFORD[t % 32]! + time;
-    t = Math.floor(t / 32);
-  }
-  const random = crypto.getRandomValues(new Uint8Array(16));
-  let rest = '';
-  for (let i = 0; i < 16; i++) rest += CROCKFORD[random[i]! % 32];
-  return time + rest;
-}
+// Names and ids follow the element's `{id}/{name}` rule: one implementation for both sides.
+export { cleanFileName as cleanName, newId as ulid } from '../shared/names.js';
 
 /** Why a key (below the prefix) is unusable, or undefined. */
 function keyProblem(relative: string): string | undefined {
@@ -311,7 +252,7 @@ async function decideKey(config: Config, request: Request, file: ProxyKeyInfo): 
     if (problem) throw new Error(`proxy handler: the key function's result ${JSON.stringify(relative)} ${problem}`);
   } else {
     const wished = file.wish?.split(/[/\\]/).filter((s) => s.trim() !== '').pop();
-    relative = `${ulid()}/${cleanName(wished ?? file.name)}`;
+    relative = `${newId()}/${cleanFileName(wished ?? file.name)}`;
   }
   const key = file.dir + relative;
   if (utf8Length(key) > MAX_KEY_BYTES) throw new HttpError(400, 'InvalidKey', `The object key would be longer than ${MAX_KEY_BYTES} bytes.`);

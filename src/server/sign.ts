@@ -3,14 +3,15 @@
 // here. Fetch API only (Request → Response, WebCrypto): runs on Node ≥ 20 and any Fetch runtime.
 // OSS-PROTOCOL.md §4 (PostObject) and §6 (callback); DESIGN.md "Credential endpoint formats".
 import {
-  base64Utf8, encodePolicy, postSignatureV1, postSignatureV4, postV4Fields, v4Region,
+  base64Utf8, encodePolicy, postSignatureV1, postSignatureV4, postV4Fields,
   type PolicyCondition, type PostPolicy,
 } from '../signing/index.js';
 import {
-  HttpError, errorResponse, jsonResponse, checkPrefixOptions, grantedDir as grantDir, type PrefixOption,
+  HttpError, errorResponse, jsonResponse, checkPrefixOptions, checkTarget, grantedDir as grantDir, type PrefixOption,
+  type SignCredentials,
 } from './common.js';
 
-export { HttpError, jsonResponse, errorResponse } from './common.js';
+export { HttpError, jsonResponse, errorResponse, type SignCredentials } from './common.js';
 
 /** The largest object PostObject accepts (OSS: 5 GB, 400 EntityTooLarge above). */
 export const POST_OBJECT_MAX_SIZE = 5 * 1024 ** 3;
@@ -18,15 +19,6 @@ export const POST_OBJECT_MAX_SIZE = 5 * 1024 ** 3;
 const MAX_EXPIRES_IN = 7 * 24 * 3600;
 /** A JSON POST body of the request fields is tiny; anything bigger is refused unread. */
 const MAX_REQUEST_BODY = 16 * 1024;
-
-export interface SignCredentials {
-  accessKeyId: string;
-  accessKeySecret: string;
-  /** STS token: the form gets `x-oss-security-token` (and a V4 policy pins it). */
-  securityToken?: string;
-  /** When the credentials stop working (ISO 8601 or Date): the policy never outlives them. */
-  expiration?: string | Date;
-}
 
 export interface SignCallback {
   /** `callbackUrl`: where OSS POSTs after the upload (up to 5 URLs separated by `;`). */
@@ -246,23 +238,7 @@ interface Config {
 }
 
 function configure(options: SignHandlerOptions): Config {
-  const fail = (message: string): never => {
-    throw new TypeError(`createSignHandler: ${message}`);
-  };
-  if (!options.bucket || !/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/.test(options.bucket)) fail(`"${options.bucket}" is not an OSS bucket name.`);
-  if (!options.region || !/^[a-z0-9-]+$/.test(options.region)) fail('region must be like "cn-hangzhou" or "oss-cn-hangzhou".');
-  const region = v4Region(options.region);
-
-  let credentials: Config['credentials'];
-  if (options.credentials) {
-    if (options.accessKeyId || options.accessKeySecret) fail('give either credentials() or the accessKeyId/accessKeySecret pair, not both.');
-    credentials = options.credentials;
-  } else {
-    const { accessKeyId, accessKeySecret } = options;
-    if (!accessKeyId || !accessKeySecret) fail('accessKeyId and accessKeySecret (or credentials()) are required.');
-    const fixed = { accessKeyId: accessKeyId!, accessKeySecret: accessKeySecret! };
-    credentials = () => fixed;
-  }
+  const { fail, region, credentials } = checkTarget('createSignHandler', options);
 
   const host = (options.host ?? `https://${options.bucket}.oss-${region}.aliyuncs.com`).replace(/\/+$/, '');
   if (!/^https?:\/\/[^/]/.test(host)) fail(`host must be an http(s) URL, got "${host}".`);
