@@ -1,6 +1,7 @@
 // PostObject (browser form upload), checked the way OSS checks it: multipart shape, the V1/V4
 // signature over the policy, the policy's conditions, STS tokens and session policy, then the file
 // streamed into the store with content-length-range enforced while it arrives. OSS-PROTOCOL.md §4.
+import type { CallbackSystemVars as CallbackSystem } from './callback.js';
 import type { IncomingHttpHeaders } from 'node:http';
 import { finished, PassThrough, Readable } from 'node:stream';
 import busboy from 'busboy';
@@ -11,22 +12,14 @@ import { errors, OssError, xmlElements } from './errors.js';
 import type { CredentialLookup, CredentialRecord, ObjectMeta, PutOptions } from './types.js';
 import type { ObjectStore } from './store.js';
 
-/** What a callback service offers PostObject (structurally `CallbackService` from callback.ts). */
+/** What a callback service offers PostObject (structurally `CallbackService`; tests may stub it). */
 export interface PostCallbacks {
   /** Validates the Base64 `callback` field with the `x:` fields (names lower-cased); throws 400 OssError. */
   parse(callbackB64: string, vars: Record<string, string> | undefined): unknown;
   /** Calls the app server; resolves to its JSON answer or a 203 CallbackFailed OssError. */
   run(parsed: unknown, system: CallbackSystem): Promise<{ status: 200; body: Buffer; contentType: string } | OssError>;
 }
-
-export interface CallbackSystem {
-  bucket: string;
-  object: string;
-  etag: string;
-  size: number;
-  mimeType: string;
-  [extra: string]: string | number;
-}
+export type { CallbackSystemVars as CallbackSystem } from './callback.js';
 
 export interface PostObjectContext {
   bucket: string;

@@ -1,6 +1,7 @@
 // The emulator's HTTP front: addressing, CORS, request ids, fault injection, routing to the OSS
 // operations, and OSS-style error bodies. Storage, signatures, STS, PostObject and callbacks live
 // in their own modules.
+import type { CallbackService, ParsedCallback } from './callback.js';
 import { randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
@@ -13,12 +14,8 @@ import { ObjectStore, MAX_PART_NUMBER, type PartMeta, type UploadMeta } from './
 import type { CredentialRecord, ObjectMeta, OssAction } from './types.js';
 import { isV1Subresource, type QueryPairs } from '../signing/index.js';
 
-export interface CallbackRunner {
-  parse(callbackB64: string, vars: Record<string, string> | string | undefined): unknown;
-  run(parsed: never, system: { bucket: string; object: string; etag: string; size: number; mimeType: string }):
-    Promise<{ status: 200; body: Buffer; contentType: string } | OssError>;
-  readonly publicKeyPem: string;
-}
+/** What the server needs of the callback service. */
+export type CallbackRunner = Pick<CallbackService, 'parse' | 'run' | 'publicKeyPem'>;
 
 export interface PostObjectHandler {
   (headers: IncomingHttpHeaders, body: Readable, ctx: {
@@ -425,7 +422,7 @@ export class EmulatorServer {
 
   async #withCallback(parsed: unknown, meta: ObjectMeta, bucket: string, success: Reply): Promise<Reply> {
     if (parsed === undefined || !this.ctx.callbacks) return success;
-    const result = await this.ctx.callbacks.run(parsed as never, {
+    const result = await this.ctx.callbacks.run(parsed as ParsedCallback, {
       bucket, object: meta.key, etag: meta.etag.replace(/"/g, ''), size: meta.size, mimeType: meta.contentType,
     });
     const keep = { ETag: meta.etag, 'x-oss-hash-crc64ecma': meta.crc64 };
