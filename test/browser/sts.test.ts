@@ -453,6 +453,43 @@ describe('sts strategy', () => {
     expect(await openUploads()).to.deep.equal([]);
   });
 
+  it('through the element, after a "reload": a new <oss-upload> given the same file sends only the missing parts', async () => {
+    await setFaults({ bandwidth: 2 * MiB });
+    const { bytes } = makeFile('element-reload.bin', 40 * MiB);
+    const lastModified = Date.now() - 120_000;
+    const first = new File([bytes], 'element-reload.bin', { lastModified });
+    const page1 = strategy('/sts', { partSize: 2 * MiB, parallel: 2 });
+    const run1 = start(page1, first);
+    await until(run1.progress, 10 * MiB);
+    page1.pause(first); // the tab goes away
+    await setFaults({});
+    await new Promise((r) => setTimeout(r, 500));
+    const [open] = await openUploads();
+    expect(open).to.exist;
+    const listed = await (await fetch(`${env.emulatorUrl}/_emulator/uploads`)).json() as Array<{ parts: Array<{ partNumber: number }> }>;
+    const before = listed[0]!.parts.map((p) => p.partNumber);
+    expect(before.length).to.be.greaterThan(0);
+    await clearEmulatorRequests();
+
+    const el = await mount({ strategy: 'sts', endpoint: '/sts' });
+    const events = record(el);
+    const complete = next(el, 'oss-upload-complete', 60_000);
+    el.addFiles([new File([bytes], 'element-reload.bin', { lastModified })]);
+    await complete;
+    const [success] = details(events, 'oss-upload-success');
+    expect(success, JSON.stringify(details(events, 'oss-upload-error'))).to.exist;
+    expect(success!.key).to.equal(open!.key);
+    expect((await stored(success!.key))?.crc64).to.equal(crc64(bytes).toString());
+    const entries = await log();
+    expect(entries.filter((r) => r.op === 'InitiateMultipartUpload')).to.deep.equal([]);
+    const sent = successfulParts(entries, success!.key);
+    expect(entries.filter((r) => r.op === 'UploadPart').length).to.equal(sent.length);
+    expect(sent.filter((n) => before.includes(n))).to.deep.equal([]); // nothing the first page stored went again
+    // The first progress event already counts what the first page stored.
+    expect(details(events, 'oss-upload-progress')[0]!.loaded).to.be.at.least(8 * MiB);
+    await cleanup();
+  });
+
   it('through the element: <oss-upload strategy="sts" endpoint="/sts">', async () => {
     const el = await mount({ strategy: 'sts', endpoint: '/sts' });
     const events = record(el);
