@@ -2,7 +2,10 @@
 // (default 256 MiB) to the emulator on loopback, beside one `fetch` PUT of the same Blob to the
 // same emulator in the same run (the ceiling); median of 3 each. Both go through the emulator's
 // full path (signature check, MD5 and CRC-64 while streaming to disk), so the ratio says what the
-// element costs. Also the gzipped sizes of the built browser entry and bundle.
+// element costs. In the same run, the proxy strategy: the element posts to createProxyHandler
+// on the page's own server (this process), which streams to the emulator (8 MiB parts, 3 in
+// flight, CRC-64 checked): the browser → app server → OSS path against the same ceiling. Also the
+// gzipped sizes of the built browser entry and bundle.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
@@ -12,7 +15,7 @@ import { gzipSync } from 'node:zlib';
 import puppeteer from 'puppeteer-core';
 import { build } from 'vite';
 import { startEmulator } from '../src/emulator/index.js';
-import { createSignHandler, toNodeListener } from '../src/server/index.js';
+import { createProxyHandler, createSignHandler, toNodeListener } from '../src/server/index.js';
 import { presignQueryV4, encodeKeyPath } from '../src/signing/index.js';
 import { CHROMIUM_ARGS } from '../test/node/support/chromium.js';
 import type { Benchmark, BenchOptions, Row } from './run.js';
@@ -23,7 +26,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 export const signedPolicyBrowser: Benchmark = {
   name: 'signed-policy',
-  description: 'signed-policy through the built element in Chromium vs one fetch PUT, both to the emulator (256 MiB); bundle sizes',
+  description: 'signed-policy and proxy through the built element in Chromium vs one fetch PUT, all to the emulator (256 MiB); bundle sizes',
   run,
 };
 
@@ -47,8 +50,8 @@ window.bench = {
     if (!res.ok) throw new Error('PUT ' + res.status + ' ' + await res.text());
     return performance.now() - t0;
   },
-  element(name) {
-    const el = document.querySelector('oss-upload');
+  element(name, selector) {
+    const el = document.querySelector(selector);
     return new Promise((resolve, reject) => {
       let t0 = 0;
       const off = () => { el.removeEventListener('oss-upload-start', start); el.removeEventListener('oss-upload-success', ok); el.removeEventListener('oss-upload-error', bad); };
@@ -93,17 +96,24 @@ async function run(options: BenchOptions): Promise<Row[]> {
     accessKeyId: emu.accessKeyId, accessKeySecret: emu.accessKeySecret, bucket, region: emu.region,
     host: `${emu.url}/${bucket}`, prefix: 'bench/',
   }));
+  const proxy = toNodeListener(createProxyHandler({
+    accessKeyId: emu.accessKeyId, accessKeySecret: emu.accessKeySecret, bucket, region: emu.region,
+    endpoint: `http://localhost:${emu.port}`, prefix: 'bench/',
+  }));
   const page = '<!doctype html><meta charset="utf-8"><title>signed-policy bench</title>'
     + `<script type="module" src="/oss-upload.bundle.js"></script><script type="module">${PAGE_SCRIPT}</script>`
-    + '<oss-upload strategy="signed-policy" endpoint="/sign" retries="0"></oss-upload>';
+    + '<oss-upload id="signed-policy" strategy="signed-policy" endpoint="/sign" retries="0"></oss-upload>'
+    + '<oss-upload id="proxy" strategy="proxy" endpoint="/proxy" retries="0"></oss-upload>';
   const site: Server = createServer(async (req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;
     if (path === '/sign') return sign(req, res);
+    if (path === '/proxy') return proxy(req, res);
     if (path === '/') return void res.writeHead(200, { 'Content-Type': 'text/html' }).end(page);
     const body = await readFile(join(bundleDir, path.slice(1))).catch(() => undefined);
     if (!body) return void res.writeHead(404).end();
     res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(body);
   });
+  site.requestTimeout = 0; // the proxy's uploads may take longer than Node's default 300 s
   await new Promise<void>((r) => site.listen(0, '127.0.0.1', () => r()));
   const siteUrl = `http://localhost:${(site.address() as AddressInfo).port}/`;
   const browser = await puppeteer.launch({ executablePath: '/usr/bin/chromium', headless: true, networkEnabled: false, args: CHROMIUM_ARGS });
@@ -117,24 +127,32 @@ async function run(options: BenchOptions): Promise<Row[]> {
     const creds = { accessKeyId: emu.accessKeyId, accessKeySecret: emu.accessKeySecret };
     const ceiling: number[] = [];
     const element: number[] = [];
+    const proxied: number[] = [];
     for (let i = 0; i < RUNS; i++) {
       const key = `bench/ceiling-${i}.bin`;
       const query = await presignQueryV4({ method: 'PUT', bucket, key, headers: { 'content-type': 'application/octet-stream' } }, creds, emu.region, 600);
       ceiling.push(await tab.evaluate(`window.bench.ceiling(${JSON.stringify(`${emu.url}/${bucket}/${encodeKeyPath(key)}?${query}`)})`) as number);
-      element.push(await tab.evaluate(`window.bench.element('element-${i}.bin')`) as number);
-      options.log(`run ${i + 1}: ceiling ${Math.round(ceiling[i]!)} ms, element ${Math.round(element[i]!)} ms`);
+      element.push(await tab.evaluate(`window.bench.element('element-${i}.bin', '#signed-policy')`) as number);
+      proxied.push(await tab.evaluate(`window.bench.element('proxy-${i}.bin', '#proxy')`) as number);
+      options.log(`run ${i + 1}: ceiling ${Math.round(ceiling[i]!)} ms, element ${Math.round(element[i]!)} ms, proxy ${Math.round(proxied[i]!)} ms`);
     }
     const stored = await (await fetch(`${emu.url}/_emulator/objects?bucket=${bucket}`)).json() as Array<{ key: string; size: number }>;
     const complete = stored.filter((o) => o.size === size).length;
-    if (complete !== RUNS * 2) throw new Error(`expected ${RUNS * 2} stored objects of ${size} bytes, found ${complete}`);
+    if (complete !== RUNS * 3) throw new Error(`expected ${RUNS * 3} stored objects of ${size} bytes, found ${complete}`);
     const mbps = (ms: number) => size / 1e6 / (ms / 1000);
     const c = mbps(median(ceiling));
     const e = mbps(median(element));
+    const p = mbps(median(proxied));
     const note = `median of ${RUNS}, ${size / MiB} MiB, to the emulator on loopback`;
     rows.push(
       { benchmark: 'signed-policy: fetch PUT (ceiling)', metric: 'throughput', value: c, unit: 'MB/s', note },
       { benchmark: 'signed-policy: element (XHR PostObject)', metric: 'throughput', value: e, unit: 'MB/s', note: `${note}; start → success events` },
       { benchmark: 'signed-policy: element (XHR PostObject)', metric: 'vs ceiling', value: e / c, unit: '×' },
+      {
+        benchmark: 'proxy: element → createProxyHandler → emulator', metric: 'throughput', value: p, unit: 'MB/s',
+        note: `${note}; start → success; app server in this process, 8 MiB parts × 3, CRC-64 checked`,
+      },
+      { benchmark: 'proxy: element → createProxyHandler → emulator', metric: 'vs ceiling', value: p / c, unit: '×' },
       { benchmark: 'size: browser entry (oss-upload, Lit external)', metric: 'gzip -9', value: gzipSync(entry, { level: 9 }).length, unit: 'B', note: `${entry.length} B minified` },
       { benchmark: 'size: dist/oss-upload.bundle.js (with Lit)', metric: 'gzip -9', value: gzipSync(bundle, { level: 9 }).length, unit: 'B', note: `${bundle.length} B minified` },
       { benchmark: 'size: bundle + lazy chunks', metric: 'gzip -9', value: await gzippedJs(bundleDir), unit: 'B', note: 'every .js the build emits (lazy chunks load only when used)' },

@@ -7,7 +7,9 @@ import { fileURLToPath } from 'node:url';
 import OSS from 'ali-oss';
 import { createServer as createVite, type ViteDevServer } from 'vite';
 import { startEmulator, DEFAULTS, type RunningEmulator } from '../src/emulator/index.js';
-import { createSignHandler, createStsHandler, jsonResponse, toNodeListener, type FetchHandler } from '../src/server/index.js';
+import {
+  createProxyHandler, createSignHandler, createStsHandler, jsonResponse, toNodeListener, type FetchHandler,
+} from '../src/server/index.js';
 
 export interface DemoOptions {
   /** Port of the page (Vite); 0 picks a free one. Default 5173, or a free one when taken. */
@@ -38,6 +40,8 @@ interface OssTarget {
   postHost: string;
   /** For the server's own ali-oss client (listing, links). */
   client: OSS;
+  /** The OSS endpoint the app server uploads to (the proxy): absent, OSS's own for the region. */
+  endpoint?: string;
   /** The sts strategy: the role to assume, where STS is, and the OSS endpoint the browser uses (unless OSS's own). */
   sts?: { roleArn: string; stsEndpoint?: string; endpoint?: string };
 }
@@ -88,7 +92,7 @@ async function target(options: DemoOptions): Promise<{ oss: OssTarget; emulator?
     emulator,
     oss: {
       bucket, region: emulator.region, accessKeyId: emulator.accessKeyId, accessKeySecret: emulator.accessKeySecret,
-      postHost: `${emulator.url}/${bucket}`, client,
+      postHost: `${emulator.url}/${bucket}`, client, endpoint: `http://localhost:${emulator.port}`,
       // The emulator's own AssumeRole; the browser reaches the emulator by hostname, path-style.
       sts: { roleArn: 'acs:ram::1234567890123456:role/oss-upload-demo', stsEndpoint: `${emulator.url}/_sts`, endpoint: `http://localhost:${emulator.port}` },
     },
@@ -111,6 +115,11 @@ export function appRoutes(oss: OssTarget): Record<string, FetchHandler> {
         prefix: USER_PREFIX, allowedDirs: common.allowedDirs,
       })
       : async () => jsonResponse(503, { code: 'StsNotConfigured', message: 'Set OSS_STS_ROLE_ARN to use the sts strategy against real OSS.' }),
+    // The file comes through the app server, which streams it on to OSS (no CORS rule needed).
+    '/api/proxy': createProxyHandler({
+      accessKeyId: oss.accessKeyId, accessKeySecret: oss.accessKeySecret, bucket: oss.bucket, region: oss.region,
+      endpoint: oss.endpoint, prefix: USER_PREFIX, allowedDirs: common.allowedDirs,
+    }),
     '/api/objects': async () => {
       const listed = await oss.client.list({ prefix: USER_PREFIX, 'max-keys': 100 }, {});
       const objects = await Promise.all((listed.objects ?? []).map(async (o) => ({
@@ -133,6 +142,8 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
     if (listener) return listener(req, res);
     res.writeHead(404, { 'Content-Type': 'application/json' }).end(JSON.stringify({ code: 'NotFound', message: `No route ${path}` }));
   });
+  // Node gives a whole request 300 s by default: too little for a large file through /api/proxy.
+  app.requestTimeout = 0;
   const appPort = await listen(app, 0, false);
   const appUrl = `http://127.0.0.1:${appPort}`;
 
@@ -150,6 +161,8 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
         proxy: { '/api': appUrl },
       },
     });
+    // The page's requests to /api/proxy pass through Vite's server too: no 300 s limit there either.
+    if (vite.httpServer && 'requestTimeout' in vite.httpServer) vite.httpServer.requestTimeout = 0;
     await vite.listen();
   } catch (err) {
     app.close();

@@ -82,6 +82,21 @@ async function resolveHeaders(headers: RequestHeaders | undefined): Promise<Reco
   return { ...value };
 }
 
+/**
+ * The app's headers for its endpoint (`requestHeaders`, called now when a function). A function
+ * that throws could not make them (typically: no token to be had): as good as a 401,
+ * `credentials-unauthorized` (an UploadError it throws is kept).
+ */
+export async function endpointHeaders(config: CredentialsConfig): Promise<Record<string, string>> {
+  try {
+    return await resolveHeaders(config.requestHeaders);
+  } catch (error) {
+    if (error instanceof UploadError) throw error;
+    const why = error instanceof Error ? error.message : String(error);
+    throw new UploadError('credentials-unauthorized', `requestHeaders failed: ${why}`, { cause: error });
+  }
+}
+
 /** Rejects when the signal aborts, with an `aborted` UploadError. */
 export function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) return Promise.reject(new UploadError('aborted', 'The upload was aborted.'));
@@ -125,16 +140,7 @@ export async function requestCredentials(config: CredentialsConfig, request: Omi
   url.searchParams.set('size', String(request.size));
   url.searchParams.set('type', request.type);
   if (request.dir) url.searchParams.set('dir', request.dir);
-  let extra: Record<string, string>;
-  try {
-    extra = await resolveHeaders(config.requestHeaders);
-  } catch (error) {
-    if (error instanceof UploadError) throw error;
-    // The app could not make its headers (typically: no token to be had): as good as a 401.
-    const why = error instanceof Error ? error.message : String(error);
-    throw new UploadError('credentials-unauthorized', `requestHeaders failed: ${why}`, { cause: error });
-  }
-  const headers = { Accept: 'application/json', ...extra };
+  const headers = { Accept: 'application/json', ...(await endpointHeaders(config)) };
   const timeout = AbortSignal.timeout(config.timeout ?? 30_000);
   let response: Response;
   try {

@@ -15,6 +15,13 @@
  * - sts strategy: `insecure-credentials` (the endpoint handed out credentials without a security
  *   token, i.e. a long-term AccessKey, and the page did not opt in to that), `etag-not-exposed`
  *   (OSS took a part but the bucket's CORS rule hides its `ETag`; the message says how to fix it).
+ * - proxy strategy (the endpoint is the app server that receives the file): its refusals take the
+ *   endpoint codes above — `too-large` (413, also a reverse proxy's HTML 413: "too large for this
+ *   server"), `wrong-type` (415), `dir-not-allowed` (403 DirNotAllowed), `credentials-unauthorized`
+ *   (other 401/403), `credentials-server-error` (other 5xx, 429; retryable), `credentials-refused`
+ *   (other 4xx), `credentials-invalid` (a 2xx without `{key}`) — except 502 OssError, which is
+ *   `oss-error` with OSS's `ossCode`, `requestId` and status (retryable as OSS's own answer);
+ *   the connection to the server failing or stalling is `network`.
  */
 export const ERROR_CODES = [
   'too-large',

@@ -1,14 +1,16 @@
 // The strategy registry: names the element's `strategy` attribute can take. Apps add their own
 // with `registerStrategy(name, factory)`; strategies are plain TypeScript (no Lit).
+import { proxy } from './proxy.js';
 import { signedPolicy } from './signed-policy.js';
 import { sts } from './sts.js';
 import type { StrategyFactory } from './types.js';
 
 export type { StrategyFactory, StrategyOptions, UploadContext, UploadResult, UploadStrategy } from './types.js';
 export { StsStrategy, parseStsCredentials, type StsSettings, type StsStrategyOptions, type StsGrant } from './sts.js';
+export { ProxyStrategy, proxyError, parseProxyResult } from './proxy.js';
 export { SignedPolicyStrategy, POST_OBJECT_MAX_SIZE, parseSignedPolicy, policyFits, parseOssError, type SignedPolicy } from './signed-policy.js';
 
-const registry = new Map<string, StrategyFactory>([['signed-policy', signedPolicy], ['sts', sts]]);
+const registry = new Map<string, StrategyFactory>([['signed-policy', signedPolicy], ['sts', sts], ['proxy', proxy]]);
 
 /** The strategy used when the `strategy` attribute is absent. */
 export const DEFAULT_STRATEGY = 'signed-policy';

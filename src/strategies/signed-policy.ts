@@ -7,6 +7,7 @@ import { CredentialCache, requestCredentials, type Expiring } from '../credentia
 import { UploadError, isRetryableOssCode, isRetryableStatus } from '../errors.js';
 import { bucketOf, joinKey, objectUrl } from '../keys.js';
 import type { StrategyOptions, UploadContext, UploadResult, UploadStrategy } from './types.js';
+import { hostOf, sendXhr } from './xhr.js';
 
 /** PostObject takes at most 5 GB (OSS: 400 EntityTooLarge above). */
 export const POST_OBJECT_MAX_SIZE = 5 * 1024 ** 3;
@@ -189,64 +190,6 @@ function parseCallback(text: string): unknown {
   }
 }
 
-interface PostOutcome {
-  status: number;
-  text: string;
-  etag: string | null;
-  requestId: string | null;
-}
-
-/**
- * One XHR POST of the form; resolves with whatever OSS answered, rejects on network failure,
- * on `stallTimeout` ms without progress (as `network`), or on abort.
- */
-function post(url: string, form: FormData, signal: AbortSignal, stallTimeout: number, onProgress: (fraction: number) => void): Promise<PostOutcome> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(new UploadError('aborted', 'The upload was aborted.'));
-    const xhr = new XMLHttpRequest();
-    let stalled = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    // Re-armed by every sign of life: bytes going out, the body finished, bytes of the answer.
-    const arm = () => {
-      clearTimeout(timer);
-      if (stallTimeout > 0) {
-        timer = setTimeout(() => {
-          stalled = true;
-          xhr.abort();
-        }, stallTimeout);
-      }
-    };
-    const onAbort = () => xhr.abort();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-    };
-    xhr.open('POST', url);
-    xhr.upload.addEventListener('progress', (e) => {
-      arm();
-      if (e.lengthComputable && e.total > 0) onProgress(e.loaded / e.total);
-    });
-    xhr.upload.addEventListener('load', arm);
-    xhr.addEventListener('progress', arm);
-    xhr.addEventListener('load', () => {
-      done();
-      resolve({ status: xhr.status, text: xhr.responseText, etag: xhr.getResponseHeader('ETag'), requestId: xhr.getResponseHeader('x-oss-request-id') });
-    });
-    xhr.addEventListener('error', () => {
-      done();
-      reject(new UploadError('network', `The connection to OSS (${new URL(url).host}) failed.`));
-    });
-    xhr.addEventListener('abort', () => {
-      done();
-      if (stalled) reject(new UploadError('network', `The connection to OSS (${new URL(url).host}) made no progress for ${stallTimeout / 1000} s.`));
-      else reject(new UploadError('aborted', 'The upload was aborted.'));
-    });
-    signal.addEventListener('abort', onAbort, { once: true });
-    arm();
-    xhr.send(form);
-  });
-}
-
 export class SignedPolicyStrategy implements UploadStrategy {
   readonly name = 'signed-policy';
   readonly maxFileSize = POST_OBJECT_MAX_SIZE;
@@ -284,9 +227,11 @@ export class SignedPolicyStrategy implements UploadStrategy {
     for (const [metaName, value] of Object.entries(ctx.meta)) form.append(`x-oss-meta-${metaName.toLowerCase()}`, value);
     form.append('file', file, name); // last: OSS ignores fields after it
 
-    const outcome = await post(policy.host, form, ctx.signal, ctx.stallTimeout ?? 0, (fraction) => {
-      ctx.onProgress(Math.min(file.size, Math.round(fraction * file.size)), file.size);
+    const response = await sendXhr({
+      method: 'POST', url: policy.host, body: form, signal: ctx.signal, stallTimeout: ctx.stallTimeout ?? 0, peer: `OSS (${hostOf(policy.host)})`,
+      onUploadProgress: (loaded, total) => ctx.onProgress(Math.min(file.size, Math.round((loaded / total) * file.size)), file.size),
     });
+    const outcome = { status: response.status, text: response.text, etag: response.header('ETag'), requestId: response.header('x-oss-request-id') };
     if (outcome.status < 200 || outcome.status >= 300 || outcome.status === 203) {
       // A refused signature or an expired policy must not be handed to the next file.
       if (outcome.status === 403) this.#cache.invalidate(cacheKey, policy);

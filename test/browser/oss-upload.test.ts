@@ -5,20 +5,9 @@ import { crc64 } from '../../src/signing/crc64.js';
 import { SignedPolicyStrategy } from '../../src/strategies/signed-policy.js';
 import type { OssUpload } from '../../src/oss-upload.js';
 import {
-  cleanup, clearEmulatorRequests, details, emulatorRequests, env, makeFile, mount, next, objects, record,
-  resetSignCalls, setFaults, signCalls, stored, type Recorded,
+  cleanup, clearEmulatorRequests, details, emulatorRequests, env, errorsOf, makeFile, mount, next, objects, record,
+  resetSignCalls, setFaults, signCalls, stored, uploadAll, type Recorded,
 } from './support.js';
-
-/** Adds the files and waits until the queue drains. */
-async function uploadAll(el: OssUpload, files: File[]): Promise<void> {
-  const done = next(el, 'oss-upload-complete', 60_000);
-  el.addFiles(files);
-  await done;
-}
-
-function errorsOf(events: Recorded[]): string {
-  return JSON.stringify(details(events, 'oss-upload-error').map(({ code, message, ossCode }) => ({ code, message, ossCode })));
-}
 
 /** Progress of one file: monotonic, ends at loaded === total. */
 function checkProgress(events: Recorded[], id: string, size: number): void {

@@ -31,6 +31,7 @@
 // and add the property's type to test/browser/env.d.ts. Values must be JSON-serialisable.
 
 import { stsPlugin } from './sts-servers.mjs'; // the sts endpoints and a second emulator that hides ETag
+import { proxyPlugin } from './proxy-servers.mjs'; // the proxy endpoints (createProxyHandler → the emulator)
 
 /** Values served to the browser as `export const env = {...}` from `/__env.js`. */
 export const env = {};
@@ -80,6 +81,34 @@ export function emulatorPlugin() {
     },
   };
 }
+
+/**
+ * Routes these paths (`{path: (req, res) => void}`) on the dev server's HTTP server, in front of
+ * what handles requests there now. The dev server composed its Koa middleware before serverStart
+ * (app.use now would be ignored), and its plugin serve() hook can only answer 200: so test
+ * endpoints are routed in front of Koa, on the HTTP server itself.
+ */
+export function routeInFront(server, listeners) {
+  const previous = server.listeners('request');
+  server.removeAllListeners('request');
+  server.on('request', (req, res) => {
+    const listener = listeners[new URL(req.url ?? '/', 'http://localhost').pathname];
+    if (listener) return listener(req, res);
+    for (const l of previous) l.call(server, req, res);
+  });
+}
+
+/** A handler for signed-in callers only: the rest get 401 JSON. */
+export const signedIn = {
+  /** Needs `Authorization: Bearer let-me-in` (what a test's `requestHeaders` sends). */
+  bearer: (handler) => (request) => request.headers.get('authorization') === 'Bearer let-me-in'
+    ? handler(request)
+    : Response.json({ code: 'Unauthorized', message: 'Sign in first.' }, { status: 401 }),
+  /** Needs the cookie `session=ok` (what a test sets on the page). */
+  cookie: (handler) => (request) => /(^|;\s*)session=ok(;|$)/.test(request.headers.get('cookie') ?? '')
+    ? handler(request)
+    : Response.json({ code: 'NoSession', message: 'No session cookie.' }, { status: 401 }),
+};
 
 /**
  * Serves sign endpoints (oss-upload/server's `createSignHandler`, from the TypeScript source) on
@@ -133,13 +162,9 @@ export function signPlugin() {
           url.searchParams.delete('type');
           return lenient(new Request(url, { headers: request.headers }));
         },
-        '/sign-auth': (request) => request.headers.get('authorization') === 'Bearer let-me-in'
-          ? v4(request)
-          : json(401, { code: 'Unauthorized', message: 'Sign in first.' }),
+        '/sign-auth': signedIn.bearer(v4),
         // 401 unless the page's cookie came along (same-origin fetches send it by default).
-        '/sign-cookie': (request) => /(^|;\s*)session=ok(;|$)/.test(request.headers.get('cookie') ?? '')
-          ? v4(request)
-          : json(401, { code: 'NoSession', message: 'No session cookie.' }),
+        '/sign-cookie': signedIn.cookie(v4),
         '/sign-garbage': () => json(200, '{"host": "http://127.0.0.1/'),
         '/sign-html': () => json(200, '<!doctype html><title>Index</title>', 'text/html'),
         // 503 on every other request: retried, then fine.
@@ -154,20 +179,11 @@ export function signPlugin() {
         if (path.startsWith('/sign')) calls.set(path, (calls.get(path) ?? 0) + 1);
         return handler(request);
       })]));
-      // The dev server composed its Koa middleware before serverStart (app.use now would be
-      // ignored), and its plugin serve() hook can only answer 200: so these paths are routed in
-      // front of Koa, on the HTTP server itself.
-      const koa = server.listeners('request');
-      server.removeAllListeners('request');
-      server.on('request', (req, res) => {
-        const listener = listeners[new URL(req.url ?? '/', 'http://localhost').pathname];
-        if (listener) return listener(req, res);
-        for (const l of koa) l.call(server, req, res);
-      });
+      routeInFront(server, listeners);
       env.sign = Object.keys(routes).filter((p) => p.startsWith('/sign'));
     },
   };
 }
 
 /** @type {import('@web/test-runner').TestRunnerPlugin[]} */
-export const plugins = [emulatorPlugin(), signPlugin(), stsPlugin(), envPlugin()];
+export const plugins = [emulatorPlugin(), signPlugin(), stsPlugin(), proxyPlugin(), envPlugin()];

@@ -10,7 +10,7 @@
 //   /sts-longterm     the emulator's long-term pair, no token (must be refused by the strategy)
 //   /sts-noetag       credentials for the second emulator, which hides ETag from the page
 //   GET /__sts-calls  how many times each path was called (DELETE resets)
-import { env } from './servers.mjs';
+import { env, routeInFront } from './servers.mjs';
 
 const ROLE = 'acs:ram::1234567890123456:role/uploader';
 
@@ -63,14 +63,7 @@ export function stsPlugin() {
         if (path.startsWith('/sts')) calls.set(path, (calls.get(path) ?? 0) + 1);
         return handler(request);
       })]));
-      // As signPlugin: the dev server's Koa stack is fixed by now, so route in front of it.
-      const previous = server.listeners('request');
-      server.removeAllListeners('request');
-      server.on('request', (req, res) => {
-        const listener = listeners[new URL(req.url ?? '/', 'http://localhost').pathname];
-        if (listener) return listener(req, res);
-        for (const l of previous) l.call(server, req, res);
-      });
+      routeInFront(server, listeners); // the dev server's Koa stack is fixed by now
       env.sts = Object.keys(routes).filter((p) => p.startsWith('/sts'));
     },
     async serverStop() {

@@ -71,6 +71,18 @@ export function next<K extends keyof OssUploadEventMap>(el: HTMLElement, type: K
   });
 }
 
+/** Adds the files and waits until the queue drains. */
+export async function uploadAll(el: OssUpload, files: File[]): Promise<void> {
+  const done = next(el, 'oss-upload-complete', 60_000);
+  el.addFiles(files);
+  await done;
+}
+
+/** The error events in short, for assertion messages. */
+export function errorsOf(events: Recorded[]): string {
+  return JSON.stringify(details(events, 'oss-upload-error').map(({ code, message, ossCode, endpointCode }) => ({ code, message, ossCode, endpointCode })));
+}
+
 export function randomBytes(size: number): Uint8Array<ArrayBuffer> {
   const bytes = new Uint8Array(size);
   for (let i = 0; i < size; i += 65536) crypto.getRandomValues(bytes.subarray(i, Math.min(size, i + 65536)));

@@ -72,4 +72,26 @@ describe('the demo (npm start)', () => {
     const stored = await (await fetch(`${demo.emulator!.url}/_emulator/objects?bucket=${demo.bucket}`)).json() as Array<{ key: string; size: number }>;
     assert.equal(stored.find((o) => o.key === detail.key)?.size, 3 * 1024 * 1024);
   });
+
+  test('the proxy widget sends the file through /api/proxy, which streams it to the bucket', async () => {
+    const page = await browser.newPage();
+    await page.goto(demo.url, { waitUntil: 'networkidle0' });
+    await page.waitForFunction("customElements.get('oss-upload') !== undefined", { timeout: 30_000 });
+    const file = join(dir, 'through the proxy.bin');
+    const bytes = Buffer.alloc(10 * 1024 * 1024 + 3, 7); // over the handler's 8 MiB part: multipart
+    await writeFile(file, bytes);
+    const input = await page.waitForSelector('#proxy >>> input[type=file]');
+    const success = page.evaluate(`new Promise((resolve, reject) => {
+      const el = document.querySelector('#proxy');
+      el.addEventListener('oss-upload-success', (e) => resolve(e.detail), { once: true });
+      el.addEventListener('oss-upload-error', (e) => reject(new Error(JSON.stringify(e.detail))), { once: true });
+    })`) as Promise<{ key: string; strategy: string; etag: string }>;
+    await input!.uploadFile(file);
+    const detail = await success;
+    assert.equal(detail.strategy, 'proxy');
+    assert.match(detail.key, /^demo\/user-1\/documents\/[0-9a-z]{26}\/through the proxy\.bin$/);
+    assert.match(detail.etag, /-2"$/);
+    const stored = await (await fetch(`${demo.emulator!.url}/_emulator/objects?bucket=${demo.bucket}`)).json() as Array<{ key: string; size: number }>;
+    assert.equal(stored.find((o) => o.key === detail.key)?.size, bytes.length);
+  });
 });
