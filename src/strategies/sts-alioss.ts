@@ -74,12 +74,14 @@ function clientOptions(target: OssTarget, creds: V4Credentials, source: Credenti
     accessKeySecret: creds.accessKeySecret,
     stsToken: creds.securityToken,
     authorizationV4: true,
-    // Cheap: our cache answers until shortly before expiry, then one fetch for everyone.
+    // Asked before every request (interval 0), which is cheap: the strategy's cache answers
+    // until shortly before expiry, then one fetch serves everyone. So ali-oss never signs with a
+    // token older than the cache's, and its interval race (§10.2) has nothing stale to hand out.
     refreshSTSToken: async () => {
       const c = await source.current(new AbortController().signal);
       return { accessKeyId: c.accessKeyId, accessKeySecret: c.accessKeySecret, stsToken: c.securityToken ?? '' };
     },
-    refreshSTSTokenInterval: 1000,
+    refreshSTSTokenInterval: 0,
     timeout: 10 * 60_000,
   };
   if (target.endpoint) {

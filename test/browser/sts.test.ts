@@ -429,6 +429,22 @@ describe('sts strategy', () => {
     expect((await log()).filter((r) => r.op === 'UploadPart').length).to.be.greaterThan(1);
   });
 
+  it('engine ali-oss: the shared credentials refresh before they expire, one endpoint call per token', async () => {
+    await clearEmulatorRequests();
+    await resetStsCalls();
+    await setFaults({ bandwidth: 1 * MiB });
+    const s = strategy('/sts-short', { engine: 'ali-oss', partSize: 1 * MiB, parallel: 3 });
+    const { file, bytes } = makeFile('alioss-expiry.bin', 24 * MiB);
+    const result = await start(s, file).promise;
+    expect((await stored(result.key))?.crc64).to.equal(crc64(bytes).toString());
+    const entries = (await log()).filter((r) => r.key === result.key);
+    expect(entries.filter((r) => r.status === 403)).to.deep.equal([]);
+    expect(successfulParts(entries, result.key)).to.deep.equal(range(24));
+    const calls = (await stsCalls())['/sts-short']!;
+    expect(calls).to.be.at.least(2);
+    expect(new Set(entries.map((r) => r.accessKeyId).filter(Boolean)).size).to.equal(calls);
+  });
+
   it('engine ali-oss: pause and resume, and abort that leaves nothing open', async () => {
     await setFaults({ bandwidth: 2 * MiB });
     const s = strategy('/sts', { engine: 'ali-oss', partSize: 1 * MiB, parallel: 2 });
