@@ -191,6 +191,34 @@ describe('<oss-upload> proxy', function () {
     });
   });
 
+  describe('the connection', () => {
+    it('a server that cannot be reached: network, retryable', async () => {
+      const el = await mount({ strategy: 'proxy', endpoint: 'http://127.0.0.1:9/upload', retries: '0' });
+      const events = record(el);
+      await uploadAll(el, [makeFile('nowhere.txt', 10, 'text/plain').file]);
+      const [error] = details(events, 'oss-upload-error');
+      expect([error?.code, error?.retryable]).to.deep.equal(['network', true]);
+      expect(error?.message).to.equal('The connection to the upload server (127.0.0.1:9) failed.');
+    });
+
+    it('no progress for stall-timeout ms (the server stuck behind a crawling OSS) counts as a dropped connection', async () => {
+      // 20 kB/s into the emulator: a 1 MiB part takes a minute, the proxy's buffers fill, then its
+      // backpressure stops the page. (Slower, and a chunk already paced would still wait long after the reset.)
+      await setFaults({ bandwidth: 20_000 });
+      const el = await mount({ strategy: 'proxy', endpoint: '/proxy', 'stall-timeout': '1000', retries: '0' });
+      const events = record(el);
+      const started = performance.now();
+      await uploadAll(el, [makeFile('stuck.bin', 32 * 1024 * 1024).file]);
+      const [error] = details(events, 'oss-upload-error');
+      expect([error?.code, error?.retryable]).to.deep.equal(['network', true]);
+      expect(error?.message).to.contain('made no progress for 1 s');
+      expect(performance.now() - started).to.be.below(20_000);
+      await setFaults({});
+      // The server saw the page go away: it aborts its multipart upload once the parts in flight land.
+      await until('the multipart upload to be aborted', async () => !(await openUploads()).some((u) => u.key.endsWith('/stuck.bin')), 30_000);
+    });
+  });
+
   describe('answers, unit', () => {
     it('maps statuses and codes as the strategy documents', () => {
       const j = (o: object) => JSON.stringify(o);
