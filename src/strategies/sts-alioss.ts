@@ -119,6 +119,7 @@ export async function uploadWithAliOss(o: AliOssUploadOptions): Promise<{ key: s
   let checkpoint: OSS.Checkpoint | undefined = previous?.key === o.key ? previous.checkpoint : undefined;
   let high = 0;
   let refreshes = 0;
+  let progressAtRefresh = 0;
   const size = o.file.size;
 
   /** AbortMultipartUpload, best effort, with a client of its own (ali-oss's cancel() marks the one in use). */
@@ -176,8 +177,11 @@ export async function uploadWithAliOss(o: AliOssUploadOptions): Promise<{ key: s
         throw kit.aborted();
       }
       if (e.name === 'cancel' && o.pause.paused) continue; // resume from the checkpoint after resume()
+      // A refused token is refreshed; three refusals in a row without progress is a broken endpoint.
+      if (high > progressAtRefresh) refreshes = 0;
       if (e.code && kit.tokenErrors.has(e.code) && refreshes < 3) {
         refreshes++;
+        progressAtRefresh = high;
         await o.credentials.refresh(creds, o.signal);
         continue;
       }

@@ -189,9 +189,9 @@ export class StsStrategy implements UploadStrategy {
     return this.#pausers.get(file)?.paused ?? false;
   }
 
-  /** Calls `listener(paused)` whenever the upload of this file is paused or resumed; returns the unsubscribe. */
+  /** Calls `listener(paused)` whenever the running upload of this file is paused or resumed; returns the unsubscribe. */
   onPauseChange(file: Blob, listener: (paused: boolean) => void): () => void {
-    return this.#pauser(file).onChange(listener);
+    return this.#pausers.get(file)?.onChange(listener) ?? (() => {});
   }
 
   #pauser(file: Blob): PauseControl {
@@ -253,7 +253,9 @@ export class StsStrategy implements UploadStrategy {
     const grant = await source.grant(ctx.signal);
     const target: OssTarget = { bucket: grant.bucket, region: grant.region, ...(grant.endpoint ? { endpoint: grant.endpoint } : {}) };
     const key = joinKey(grant.dir, ctx.key);
-    const pause = this.#pauser(file);
+    // Only a multipart upload can pause (ali-oss puts files under 100 KB in one request, as we do under putThreshold).
+    const pausable = config.engine === 'ali-oss' ? file.size >= 100 * 1024 : file.size > (config.putThreshold ?? DEFAULT_PUT_THRESHOLD);
+    const pause = pausable ? this.#pauser(file) : new PauseControl();
     this.#running.set(file, (this.#running.get(file) ?? 0) + 1);
     try {
       if (config.engine === 'ali-oss') {
@@ -292,7 +294,7 @@ export class StsStrategy implements UploadStrategy {
       else {
         this.#running.delete(file);
         // A paused file keeps its control, so that the controller's next attempt starts paused.
-        if (!pause.paused) this.#pausers.delete(file);
+        if (!this.#pausers.get(file)?.paused) this.#pausers.delete(file);
       }
     }
   }

