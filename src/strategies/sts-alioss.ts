@@ -107,6 +107,41 @@ function asUploadError(e: AliOssError, kit: AliOssKit): UploadError {
   });
 }
 
+interface ListedPart {
+  PartNumber?: string | number;
+  ETag?: string;
+  Size?: string | number;
+}
+
+/**
+ * The checkpoint with its done parts as OSS lists them: ali-oss trusts its own list (no
+ * ListParts), which misses the parts that were still in flight when an attempt failed or was
+ * paused, so it would send them again. Best effort: on any failure the checkpoint stays as it is.
+ */
+async function verifiedCheckpoint(client: OSS, key: string, cp: OSS.Checkpoint): Promise<OSS.Checkpoint> {
+  try {
+    const done = new Map<number, string>();
+    let marker = 0;
+    for (let page = 0; page < 20; page++) {
+      // (@types/ali-oss marks every field required; OSS takes each as optional.)
+      const query = (marker ? { 'max-parts': 1000, 'part-number-marker': marker } : { 'max-parts': 1000 }) as unknown as OSS.ListPartsQuery;
+      const result = await client.listParts(key, cp.uploadId, query);
+      const raw = result.parts as unknown as ListedPart | ListedPart[] | undefined;
+      for (const p of Array.isArray(raw) ? raw : raw ? [raw] : []) {
+        const n = Number(p.PartNumber);
+        const expected = Math.min(cp.partSize, cp.fileSize - (n - 1) * cp.partSize);
+        if (Number.isInteger(n) && n >= 1 && Number(p.Size) === expected && p.ETag) done.set(n, p.ETag);
+      }
+      const next = Number(result.nextPartNumberMarker);
+      if (String(result.isTruncated) !== 'true' || !(next > marker)) break;
+      marker = next;
+    }
+    return { ...cp, doneParts: [...done].sort((a, b) => a[0] - b[0]).map(([number, etag]) => ({ number, etag })) };
+  } catch {
+    return cp;
+  }
+}
+
 /** ali-oss checkpoints of uploads that failed retryably: the next attempt for the same file and key continues them. */
 const unfinished = new WeakMap<Blob, { key: string; checkpoint: OSS.Checkpoint }>();
 
@@ -117,6 +152,8 @@ export async function uploadWithAliOss(o: AliOssUploadOptions): Promise<{ key: s
   const previous = unfinished.get(o.file);
   unfinished.delete(o.file);
   let checkpoint: OSS.Checkpoint | undefined = previous?.key === o.key ? previous.checkpoint : undefined;
+  /** Whether the checkpoint must be checked against OSS before the next attempt. */
+  let verify = checkpoint !== undefined;
   let high = 0;
   let refreshes = 0;
   let progressAtRefresh = 0;
@@ -146,6 +183,10 @@ export async function uploadWithAliOss(o: AliOssUploadOptions): Promise<{ key: s
     }
     const creds = await o.credentials.current(o.signal);
     const client = new OSSClient(clientOptions(o.target, creds, o.credentials));
+    if (verify && checkpoint) {
+      checkpoint = await verifiedCheckpoint(client, o.key, checkpoint);
+      verify = false;
+    }
     const stop = () => client.cancel();
     o.signal.addEventListener('abort', stop, { once: true });
     const unsubscribe = o.pause.onChange((paused) => {
@@ -176,6 +217,7 @@ export async function uploadWithAliOss(o: AliOssUploadOptions): Promise<{ key: s
         await abortOnOss();
         throw kit.aborted();
       }
+      verify = true;
       if (e.name === 'cancel' && o.pause.paused) continue; // resume from the checkpoint after resume()
       // A refused token is refreshed; three refusals in a row without progress is a broken endpoint.
       if (high > progressAtRefresh) refreshes = 0;

@@ -440,9 +440,12 @@ describe('sts strategy', () => {
     const entries = (await log()).filter((r) => r.key === result.key);
     // ali-oss copies each part on the main thread between signing and sending: on a busy machine
     // a 4-second token can lapse on the way. Such a refusal is answered with fresh credentials
-    // and ali-oss's checkpoint; it never costs an extra endpoint call.
-    expect(new Set(entries.filter((r) => r.status === 403).map((r) => r.code))).to.satisfy((codes: Set<string>) => [...codes].every((c) => c === 'SecurityTokenExpired'));
-    expect(successfulParts(entries, result.key)).to.deep.equal(range(24));
+    // and ali-oss's checkpoint, checked with ListParts; it never costs an extra endpoint call.
+    const refused = entries.filter((r) => r.status === 403);
+    expect(new Set(refused.map((r) => r.code))).to.satisfy((codes: Set<string>) => [...codes].every((c) => c === 'SecurityTokenExpired'));
+    const partsStored = successfulParts(entries, result.key);
+    expect([...new Set(partsStored)]).to.deep.equal(range(24));
+    if (refused.length === 0) expect(partsStored).to.deep.equal(range(24));
     const calls = (await stsCalls())['/sts-short']!;
     expect(calls).to.be.at.least(2);
     expect(new Set(entries.map((r) => r.accessKeyId).filter(Boolean)).size).to.equal(calls);
