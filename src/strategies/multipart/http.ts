@@ -1,10 +1,11 @@
-// The transport of the multipart engine: one OSS request over XMLHttpRequest (upload progress,
-// abort, a stall timer instead of a total timeout), V4-signed through src/signing, and OSS's
+// The transport of the multipart engine: one OSS request over the shared XHR transport (upload
+// progress, abort, a stall timer instead of a total timeout), V4-signed through src/signing, and OSS's
 // addressing: path-style for a custom endpoint (the emulator, a proxy), virtual-hosted for
 // `*.aliyuncs.com`. Errors become UploadErrors with OSS's Code and RequestId. OSS-PROTOCOL.md §1, §3, §8.
 import { UploadError, isRetryableOssCode, isRetryableStatus } from '../../errors.js';
 import { encodeKeyPath, signHeaderV4, uriEncode, type V4Credentials } from '../../signing/index.js';
 import { parseOssError } from '../signed-policy.js';
+import { abortedError, hostOf, sendXhr } from '../xhr.js';
 
 /** Where a bucket lives. */
 export interface OssTarget {
@@ -53,66 +54,17 @@ export interface SendOptions {
   stallTimeout?: number;
 }
 
-/** Thrown when the signal aborted the request. */
-export const abortedError = () => new UploadError('aborted', 'The upload was aborted.');
+export { abortedError };
 
-/** One XHR. Resolves with whatever OSS answered; rejects with `network` (retryable) or `aborted`. */
+/** One request to OSS over the shared XHR transport (src/strategies/xhr.ts). Resolves with whatever OSS answered; rejects with `network` (retryable) or `aborted`. */
 export function send(options: SendOptions): Promise<OssResponse> {
-  return new Promise((resolve, reject) => {
-    const { signal } = options;
-    if (signal.aborted) return reject(abortedError());
-    const xhr = new XMLHttpRequest();
-    const stallMs = options.stallTimeout ?? 60_000;
-    let stalled = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const arm = () => {
-      clearTimeout(timer);
-      if (stallMs <= 0) return;
-      timer = setTimeout(() => {
-        stalled = true;
-        xhr.abort();
-      }, stallMs);
-    };
-    const onAbort = () => xhr.abort();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-    };
-    xhr.open(options.method, options.url);
-    for (const [name, value] of Object.entries(options.headers)) xhr.setRequestHeader(name, value);
-    if (options.onUploadProgress) {
-      const report = options.onUploadProgress;
-      xhr.upload.addEventListener('progress', (e) => {
-        arm();
-        report(e.loaded);
-      });
-    }
-    xhr.addEventListener('readystatechange', () => {
-      if (xhr.readyState === XMLHttpRequest.HEADERS_RECEIVED) arm();
-    });
-    xhr.addEventListener('load', () => {
-      done();
-      resolve({ status: xhr.status, text: xhr.responseText, header: (name) => xhr.getResponseHeader(name) });
-    });
-    const host = (() => {
-      try {
-        return new URL(options.url).host;
-      } catch {
-        return options.url;
-      }
-    })();
-    xhr.addEventListener('error', () => {
-      done();
-      reject(new UploadError('network', `The connection to OSS (${host}) failed: offline, or the bucket's CORS rule does not allow this page's origin, the ${options.method} method or its headers.`));
-    });
-    xhr.addEventListener('abort', () => {
-      done();
-      if (stalled) reject(new UploadError('network', `OSS (${host}) stopped answering for ${Math.round(stallMs / 1000)} s.`));
-      else reject(abortedError());
-    });
-    signal.addEventListener('abort', onAbort, { once: true });
-    arm();
-    xhr.send(options.body ?? null);
+  const progress = options.onUploadProgress;
+  return sendXhr({
+    method: options.method, url: options.url, headers: options.headers, body: options.body ?? null, signal: options.signal,
+    stallTimeout: options.stallTimeout ?? 60_000,
+    peer: `OSS (${hostOf(options.url)})`,
+    failureHint: 'Offline, or the bucket\'s CORS rule does not allow this page\'s origin, the method or its headers.',
+    ...(progress ? { onUploadProgress: (loaded: number) => progress(loaded) } : {}),
   });
 }
 
