@@ -20,7 +20,7 @@
 import OSS from 'ali-oss';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createCipheriv, createHash } from 'node:crypto';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +28,7 @@ import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Crc64, crc64Combine } from '../src/signing/crc64.js';
 import type { Benchmark, BenchOptions, Row } from './run.js';
+import { SAMPLE_MS, procCpuMs, procStatus, resetPeak, sampleRss, sizeLabel, stopChild } from './proc.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -36,7 +37,6 @@ const DEFAULT_SIZE = GiB;
 const STREAM_CHUNK = MiB;
 const PART_SIZE = 16 * MiB;
 const PARALLEL = 4;
-const SAMPLE_MS = 50;
 /** ali-oss's per-request timeout (default 60 s) is too short for 1 GiB on a slow disk. */
 const REQUEST_TIMEOUT_MS = 60 * 60 * 1000;
 
@@ -85,59 +85,9 @@ function generatedStream(size: number, seed: string): { stream: Readable; crc: C
 // ---------------------------------------------------------------------------
 // /proc/<pid>/status
 
-/** VmRSS / VmHWM in KiB, or undefined where /proc is missing (not Linux) or the process is gone. */
-function procStatus(pid: number): { rss: number; hwm: number } | undefined {
-  try {
-    const text = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const rss = /^VmRSS:\s+(\d+) kB/m.exec(text);
-    const hwm = /^VmHWM:\s+(\d+) kB/m.exec(text);
-    return rss && hwm ? { rss: Number(rss[1]), hwm: Number(hwm[1]) } : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
-/** CPU time (user + system, all threads) in ms from /proc/<pid>/stat; USER_HZ is 100 on Linux. */
-function procCpuMs(pid: number): number {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = text.slice(text.lastIndexOf(')') + 2).split(' '); // from field 3 (state) on
-    return (Number(fields[11]) + Number(fields[12])) * 10; // fields 14 utime, 15 stime
-  } catch {
-    return NaN;
-  }
-}
 
-/** Resets VmHWM to the current RSS (Linux ≥ 4.0); false if the kernel refused. */
-function resetPeak(pid: number): boolean {
-  try {
-    writeFileSync(`/proc/${pid}/clear_refs`, '5');
-    return true;
-  } catch {
-    return false;
-  }
-}
 
-/** Samples VmRSS every 50 ms until stop(); the largest sample and the sample count. */
-function sampleRss(pid: number): { stop(): { maxKiB: number; samples: number } } {
-  let maxKiB = 0;
-  let samples = 0;
-  const take = () => {
-    const s = procStatus(pid);
-    if (!s) return;
-    samples++;
-    maxKiB = Math.max(maxKiB, s.rss);
-  };
-  take();
-  const timer = setInterval(take, SAMPLE_MS);
-  return {
-    stop() {
-      clearInterval(timer);
-      take();
-      return { maxKiB, samples };
-    },
-  };
-}
 
 // ---------------------------------------------------------------------------
 // The emulator as a child process
@@ -205,15 +155,6 @@ async function startChild(dataDir: string): Promise<Child> {
   };
 }
 
-/** SIGTERM (the CLI closes the server), SIGKILL after 5 s. */
-async function stopChild(proc: ChildProcess): Promise<void> {
-  if (proc.exitCode !== null || proc.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-  proc.kill('SIGTERM');
-  const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
-}
 
 // ---------------------------------------------------------------------------
 
@@ -222,12 +163,6 @@ const mibOf = (kib: number) => kib / KiB;
 const rate = (bytes: number, ms: number) => mb(bytes) / (ms / 1000);
 const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
-function sizeLabel(bytes: number): string {
-  if (bytes % GiB === 0) return `${bytes / GiB} GiB`;
-  if (bytes % MiB === 0) return `${bytes / MiB} MiB`;
-  if (bytes % 1e6 === 0) return `${bytes / 1e6} MB`;
-  return `${bytes} B`;
-}
 
 type Headers = Record<string, string | undefined>;
 

@@ -19,7 +19,7 @@
 import OSS from 'ali-oss';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createCipheriv, createHash } from 'node:crypto';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -28,13 +28,13 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startEmulator, type RunningEmulator } from '../src/emulator/index.js';
 import { Crc64 } from '../src/signing/crc64.js';
 import type { Benchmark, BenchOptions, Row } from './run.js';
+import { SAMPLE_MS, procCpuMs, procStatus, resetPeak, sampleRss, sizeLabel, stopChild } from './proc.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
 const GiB = 1024 * MiB;
 const DEFAULT_SIZE = GiB;
 const CHUNK = MiB;
-const SAMPLE_MS = 50;
 const REQUEST_TIMEOUT_MS = 60 * 60 * 1000;
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -107,47 +107,12 @@ async function startAppServer(emu: RunningEmulator): Promise<AppServer> {
   return { proc, pid: proc.pid!, port, output: () => out };
 }
 
-async function stopChild(proc: ChildProcess): Promise<void> {
-  if (proc.exitCode !== null || proc.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-  proc.kill('SIGTERM');
-  const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
-}
 
 // ---------------------------------------------------------------------------
 // /proc/<pid>
 
-function procStatus(pid: number): { rss: number; hwm: number } | undefined {
-  try {
-    const text = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const rss = /^VmRSS:\s+(\d+) kB/m.exec(text);
-    const hwm = /^VmHWM:\s+(\d+) kB/m.exec(text);
-    return rss && hwm ? { rss: Number(rss[1]), hwm: Number(hwm[1]) } : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
-function procCpuMs(pid: number): number {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return NaN;
-  }
-}
 
-function resetPeak(pid: number): boolean {
-  try {
-    writeFileSync(`/proc/${pid}/clear_refs`, '5');
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 // ---------------------------------------------------------------------------
 // The browser's form, generated
@@ -212,11 +177,6 @@ function postForm(port: number, path: string, size: number, seed: string): Promi
 const mibOf = (kib: number) => kib / KiB;
 const rate = (bytes: number, ms: number) => bytes / 1e6 / (ms / 1000);
 
-function sizeLabel(bytes: number): string {
-  if (bytes % GiB === 0) return `${bytes / GiB} GiB`;
-  if (bytes % MiB === 0) return `${bytes / MiB} MiB`;
-  return `${bytes} B`;
-}
 
 async function runProxyMemory(options: BenchOptions): Promise<Row[]> {
   const { log } = options;
