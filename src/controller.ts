@@ -6,7 +6,8 @@ import type { CredentialsConfig } from './credentials.js';
 import { UploadError, type UploadErrorData } from './errors.js';
 import {
   OssUploadAbortEvent, OssUploadBeforeEvent, OssUploadCompleteEvent, OssUploadErrorEvent, OssUploadProgressEvent,
-  OssUploadRejectEvent, OssUploadRetryEvent, OssUploadSelectEvent, OssUploadStartEvent, OssUploadSuccessEvent,
+  OssUploadPauseEvent, OssUploadRejectEvent, OssUploadResumeEvent, OssUploadRetryEvent, OssUploadSelectEvent,
+  OssUploadStartEvent, OssUploadSuccessEvent,
   type BatchProgress, type OssUploadEventMap, type RejectedFile, type UploadFileInfo, type UploadStatus,
 } from './events.js';
 import { DEFAULT_KEY_TEMPLATE, renderKeyTemplate } from './keys.js';
@@ -47,6 +48,35 @@ export interface UploadControllerOptions extends CredentialsConfig {
   stallTimeout?: number;
   /** See src/keys.ts. Default `{id}/{name}`. */
   keyTemplate?: string;
+  /**
+   * Settings for the strategy, by name: each strategy reads those it knows from the config its
+   * `credentials()` returns (these, under the options above) and ignores the rest; e.g. sts's
+   * `engine`, `partSize`, `parallel`, `bucket`, `region`, `ossEndpoint`, `insecureAllowLongTermKeys`
+   * (`StsSettings`). A change makes a new strategy instance (empty credential cache) for the files
+   * that start afterwards.
+   */
+  strategyOptions?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * A strategy that can pause a running upload (sts): found structurally, by `pause` and `resume`
+ * functions. `pause(file)` returns false when that upload cannot pause (it is not running, or it
+ * goes in one request); `resume(file)` false when it was not paused.
+ */
+interface PausableStrategy extends UploadStrategy {
+  pause(file: Blob): boolean;
+  resume(file: Blob): boolean;
+}
+
+function canPause(strategy: UploadStrategy | undefined): strategy is PausableStrategy {
+  const s = strategy as Partial<PausableStrategy> | undefined;
+  return typeof s?.pause === 'function' && typeof s.resume === 'function';
+}
+
+function sameSettings(a: Readonly<Record<string, unknown>> | undefined, b: Readonly<Record<string, unknown>> | undefined): boolean {
+  if (a === b) return true;
+  const ka = Object.keys(a ?? {});
+  return ka.length === Object.keys(b ?? {}).length && ka.every((k) => Object.is(a?.[k], b?.[k]));
 }
 
 interface Entry {
@@ -61,9 +91,17 @@ interface Entry {
   run?: AbortController;
   /** A progress event with loaded === total went out in this run. */
   completeReported?: boolean;
+  /** The strategy instance sending the file in this run (pause and resume go to it). */
+  strategy?: UploadStrategy;
+  /** The strategy has reported progress in this attempt: its upload is under way, so it can answer pause(). */
+  moving?: boolean;
+  /** pause() was refused in this attempt (the upload cannot pause): no pause button. */
+  pauseRefused?: boolean;
+  /** The strategy holds this file's upload paused (also across a retry while paused). */
+  pausedInStrategy?: boolean;
 }
 
-const ACTIVE: ReadonlySet<UploadStatus> = new Set(['uploading', 'retrying']);
+const ACTIVE: ReadonlySet<UploadStatus> = new Set(['uploading', 'paused', 'retrying']);
 const FINISHED: ReadonlySet<UploadStatus> = new Set(['success', 'error', 'aborted', 'skipped']);
 
 let nextId = 1;
@@ -130,6 +168,8 @@ export class UploadController extends EventTarget {
     // Credentials cached for one endpoint or one set of headers (one signed-in user) must not
     // serve another: a new strategy instance starts with an empty cache.
     if (CREDENTIAL_OPTIONS.some((name) => name in options && options[name] !== before[name])) this.#strategy = undefined;
+    // Strategy settings may shape the cached credentials too (sts reads bucket and region into them).
+    if ('strategyOptions' in options && !sameSettings(options.strategyOptions, before.strategyOptions)) this.#strategy = undefined;
     this.#pump();
   }
 
@@ -214,11 +254,54 @@ export class UploadController extends EventTarget {
       if (FINISHED.has(e.status)) continue;
       e.status = 'aborted';
       e.run?.abort();
+      // A paused upload rejects at once (the strategy aborts it on OSS); unpaused afterwards, so
+      // that a retry of the same file does not start paused.
+      this.#unpause(e);
       this.dispatchEvent(new OssUploadAbortEvent({ file: this.#info(e) }));
     }
     this.#onChange();
     this.#checkComplete();
     this.#pump();
+  }
+
+  /**
+   * Pauses one uploading file, or all of them, when the strategy can (sts's multipart uploads):
+   * no new bytes go out, what OSS stored is kept, the file keeps its upload slot. Status `paused`,
+   * fires `oss-upload-pause`; not an error, nothing is retried. Returns whether a file was paused
+   * (false when the strategy cannot pause, or this upload cannot: a file sent in one request).
+   */
+  pause(id?: string): boolean {
+    let any = false;
+    for (const e of this.#select(id)) {
+      if (e.status !== 'uploading' || !canPause(e.strategy)) continue;
+      if (!e.strategy.pause(e.file)) {
+        if (e.moving && !e.pauseRefused) {
+          e.pauseRefused = true; // under way and still refused: this upload cannot pause
+          this.#onChange();
+        }
+        continue;
+      }
+      any = true;
+      e.pausedInStrategy = true;
+      e.status = 'paused';
+      this.dispatchEvent(new OssUploadPauseEvent({ file: this.#info(e) }));
+    }
+    if (any) this.#onChange();
+    return any;
+  }
+
+  /** Continues one paused file, or all of them, from what was stored; fires `oss-upload-resume`. Returns whether a file was paused. */
+  resume(id?: string): boolean {
+    let any = false;
+    for (const e of this.#select(id)) {
+      if (e.status !== 'paused') continue;
+      any = true;
+      this.#unpause(e);
+      e.status = 'uploading';
+      this.dispatchEvent(new OssUploadResumeEvent({ file: this.#info(e) }));
+    }
+    if (any) this.#onChange();
+    return any;
   }
 
   /** Queues again one failed, aborted or skipped file, or all of them; fires `oss-upload-retry`. */
@@ -275,7 +358,15 @@ export class UploadController extends EventTarget {
     if (e.key !== undefined) info.key = e.key;
     if (e.url !== undefined) info.url = e.url;
     if (e.error !== undefined) info.error = { ...e.error };
+    if (e.status === 'paused' || (e.status === 'uploading' && e.moving && !e.pauseRefused && canPause(e.strategy))) info.pausable = true;
     return info;
+  }
+
+  /** Lets the strategy go on with a file it holds paused (resume, abort, the end of a run). */
+  #unpause(e: Entry): void {
+    if (!e.pausedInStrategy) return;
+    e.pausedInStrategy = false;
+    if (canPause(e.strategy)) e.strategy.resume(e.file);
   }
 
   #strategyLabel(): string {
@@ -290,7 +381,8 @@ export class UploadController extends EventTarget {
     if (this.#strategyName !== s || !this.#strategy) {
       const factory = getStrategy(s);
       this.#strategyName = s;
-      this.#strategy = factory?.({ credentials: () => this.#options });
+      // Strategy settings first, so that they never shadow the controller's own options.
+      this.#strategy = factory?.({ credentials: () => ({ ...this.#options.strategyOptions, ...this.#options }) });
     }
     return this.#strategy;
   }
@@ -364,25 +456,34 @@ export class UploadController extends EventTarget {
     const strategy = this.#resolveStrategy();
     if (!strategy) return this.#fail(e, new UploadError('unknown-strategy', `No strategy "${this.#strategyLabel()}" is registered.`));
     e.key = key;
+    e.strategy = strategy;
     this.dispatchEvent(new OssUploadStartEvent({ file: this.#info(e) }));
     this.#onChange();
 
     const retries = Math.max(0, Math.floor(this.#options.retries ?? 3));
     for (;;) {
       let result: UploadResult;
+      e.moving = false;
+      e.pauseRefused = false;
       try {
         const dir = this.#options.dir;
         result = await strategy.upload(e.file, {
           key, meta: { ...before.detail.meta }, contentType, signal: run.signal, stallTimeout: this.#options.stallTimeout ?? 60_000,
           ...(dir ? { dir } : {}),
           onProgress: (loaded) => {
-            if (!run.signal.aborted) this.#progress(e, loaded);
+            if (run.signal.aborted) return;
+            if (!e.moving) {
+              e.moving = true;
+              if (canPause(strategy)) this.#onChange(); // the pause button may show now
+            }
+            this.#progress(e, loaded);
           },
         });
       } catch (thrown) {
         if (run.signal.aborted || (e.status as UploadStatus) === 'aborted') return; // abort() has said so already
         const error = UploadError.from(thrown);
         if (!error.retryable || e.attempt > retries) return this.#fail(e, error);
+        // Failing while paused: the strategy keeps the file paused for the next attempt.
         const delay = this.#delay(e.attempt);
         e.attempt++;
         e.status = 'retrying';
@@ -394,11 +495,13 @@ export class UploadController extends EventTarget {
           return;
         }
         if (e.status !== 'retrying') return;
-        e.status = 'uploading';
+        e.status = e.pausedInStrategy ? 'paused' : 'uploading';
         this.#onChange();
         continue;
       }
-      if (e.status !== 'uploading') return;
+      // Paused as its last request finished: done all the same.
+      if (e.status !== 'uploading' && e.status !== 'paused') return;
+      this.#unpause(e);
       this.#progress(e, e.file.size, true);
       e.status = 'success';
       e.key = result.key;
@@ -416,6 +519,7 @@ export class UploadController extends EventTarget {
   }
 
   #fail(e: Entry, error: UploadError): void {
+    this.#unpause(e);
     if (error.code === 'aborted') {
       if (e.status !== 'aborted') {
         e.status = 'aborted';

@@ -11,6 +11,12 @@ export type UploadStatus =
   /** Waiting for a free upload slot. */
   | 'queued'
   | 'uploading'
+  /**
+   * Stopped by `pause(id)` (strategies that can pause, such as sts's multipart uploads): no new
+   * bytes go out, what was sent is kept, `resume(id)` continues. Not finished: it keeps its upload
+   * slot and the batch does not complete while a file is paused.
+   */
+  | 'paused'
   /** Failed with a retryable error; the next attempt starts after a delay. */
   | 'retrying'
   | 'success'
@@ -39,6 +45,12 @@ export interface UploadFileInfo {
   /** The object's URL, after success. */
   url?: string;
   error?: UploadErrorData;
+  /**
+   * Present (true) while `pause(id)` / `resume(id)` can act on the file: it is paused, or it is
+   * uploading through a strategy that can pause and its upload has not said it cannot (a file
+   * sent in one request, such as sts's small PutObject, cannot).
+   */
+  pausable?: boolean;
 }
 
 /** Totals over the files of the current batch (from the first start until `oss-upload-complete`). */
@@ -115,6 +127,12 @@ export interface RetryDetail {
   /** The error that made the previous attempt fail. */
   error?: UploadErrorData;
 }
+export interface PauseDetail {
+  file: UploadFileInfo;
+}
+export interface ResumeDetail {
+  file: UploadFileInfo;
+}
 export interface CompleteDetail {
   successful: UploadFileInfo[];
   failed: UploadFileInfo[];
@@ -178,6 +196,20 @@ export class OssUploadRetryEvent extends CustomEvent<RetryDetail> {
     super(OssUploadRetryEvent.eventName, { ...flags, detail });
   }
 }
+/** A file was paused (`pause(id)` or its pause button): status `paused`, not an error, no retry. */
+export class OssUploadPauseEvent extends CustomEvent<PauseDetail> {
+  static readonly eventName = 'oss-upload-pause';
+  constructor(detail: PauseDetail) {
+    super(OssUploadPauseEvent.eventName, { ...flags, detail });
+  }
+}
+/** A paused file continues (`resume(id)` or its resume button): status `uploading` again. */
+export class OssUploadResumeEvent extends CustomEvent<ResumeDetail> {
+  static readonly eventName = 'oss-upload-resume';
+  constructor(detail: ResumeDetail) {
+    super(OssUploadResumeEvent.eventName, { ...flags, detail });
+  }
+}
 export class OssUploadCompleteEvent extends CustomEvent<CompleteDetail> {
   static readonly eventName = 'oss-upload-complete';
   constructor(detail: CompleteDetail) {
@@ -192,6 +224,8 @@ export interface OssUploadEventMap {
   'oss-upload-before': OssUploadBeforeEvent;
   'oss-upload-start': OssUploadStartEvent;
   'oss-upload-progress': OssUploadProgressEvent;
+  'oss-upload-pause': OssUploadPauseEvent;
+  'oss-upload-resume': OssUploadResumeEvent;
   'oss-upload-success': OssUploadSuccessEvent;
   'oss-upload-error': OssUploadErrorEvent;
   'oss-upload-abort': OssUploadAbortEvent;
@@ -203,7 +237,7 @@ export type OssUploadEvent = OssUploadEventMap[keyof OssUploadEventMap];
 
 const classes = [
   OssUploadSelectEvent, OssUploadRejectEvent, OssUploadBeforeEvent, OssUploadStartEvent, OssUploadProgressEvent,
-  OssUploadSuccessEvent, OssUploadErrorEvent, OssUploadAbortEvent, OssUploadRetryEvent, OssUploadCompleteEvent,
+  OssUploadPauseEvent, OssUploadResumeEvent, OssUploadSuccessEvent, OssUploadErrorEvent, OssUploadAbortEvent, OssUploadRetryEvent, OssUploadCompleteEvent,
 ] as const;
 
 /** All event names, in the order a file meets them. */

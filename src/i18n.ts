@@ -13,9 +13,14 @@ export interface OssUploadStrings {
   cancel: string;
   retry: string;
   remove: string;
+  /** The pause and resume buttons (strategies that can pause, such as sts). */
+  pause: string;
+  resume: string;
   /** Accessible names of the per-file buttons and progress bar; `{name}` is the file name. */
   cancelLabel: string;
   retryLabel: string;
+  pauseLabel: string;
+  resumeLabel: string;
   removeLabel: string;
   progressLabel: string;
   fileListLabel: string;
@@ -33,8 +38,12 @@ export const DEFAULT_STRINGS: OssUploadStrings = {
   cancel: 'Cancel',
   retry: 'Retry',
   remove: 'Remove',
+  pause: 'Pause',
+  resume: 'Resume',
   cancelLabel: 'Cancel upload of {name}',
   retryLabel: 'Retry upload of {name}',
+  pauseLabel: 'Pause upload of {name}',
+  resumeLabel: 'Resume upload of {name}',
   removeLabel: 'Remove {name}',
   progressLabel: 'Upload progress of {name}',
   fileListLabel: 'Files',
@@ -42,6 +51,7 @@ export const DEFAULT_STRINGS: OssUploadStrings = {
     pending: 'Ready',
     queued: 'Waiting',
     uploading: 'Uploading {percent}%',
+    paused: 'Paused at {percent}%',
     retrying: 'Retrying…',
     success: 'Uploaded',
     error: 'Failed',

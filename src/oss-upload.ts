@@ -8,7 +8,8 @@ import { repeat } from 'lit/directives/repeat.js';
 import { UploadController, type UploadFile } from './controller.js';
 import type { FetchCredentials, RequestHeaders } from './credentials.js';
 import {
-  EVENT_NAMES, OssUploadErrorEvent, OssUploadRejectEvent, OssUploadSuccessEvent, refire, type OssUploadEvent,
+  EVENT_NAMES, OssUploadErrorEvent, OssUploadPauseEvent, OssUploadRejectEvent, OssUploadResumeEvent, OssUploadSuccessEvent, refire,
+  type OssUploadEvent,
 } from './events.js';
 import { DEFAULT_STRINGS, errorText, format, formatBytes, mergeStrings, type OssUploadStrings } from './i18n.js';
 import { DEFAULT_KEY_TEMPLATE } from './keys.js';
@@ -23,6 +24,9 @@ export {
 } from './keys.js';
 export * from './strategies/index.js';
 export { DEFAULT_STRINGS, type OssUploadStrings } from './i18n.js';
+
+/** A positive integer, or undefined (an attribute that is absent, 0, negative or not a number). */
+const positive = (n: number | undefined): number | undefined => (n !== undefined && Number.isFinite(n) && n >= 1 ? Math.floor(n) : undefined);
 
 const UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3 };
 
@@ -55,6 +59,7 @@ export const sizeConverter: ComplexAttributeConverter<number | undefined> = {
  * @csspart file-pending - A file waiting for `upload()` (`manual`).
  * @csspart file-queued - A file waiting for a free slot.
  * @csspart file-uploading - A file being sent.
+ * @csspart file-paused - A file paused by `pause(id)` or its pause button.
  * @csspart file-retrying - A file waiting to be tried again.
  * @csspart file-success - A stored file.
  * @csspart file-error - A failed file.
@@ -65,7 +70,9 @@ export const sizeConverter: ComplexAttributeConverter<number | undefined> = {
  * @csspart progress - The file's progress bar (`<progress>`).
  * @csspart status - The file's status text (while it has no error).
  * @csspart error - The file's error text.
- * @csspart cancel-button - Aborts the file's upload.
+ * @csspart cancel-button - Aborts the file's upload (also a paused one).
+ * @csspart pause-button - Pauses the file's upload; shown while it can pause (the sts strategy's multipart uploads). The same button becomes `resume-button` when paused, so focus stays on it.
+ * @csspart resume-button - Continues a paused upload from what was stored.
  * @csspart retry-button - Uploads a failed, cancelled or skipped file again.
  * @csspart remove-button - Takes a finished file off the list.
  *
@@ -89,6 +96,8 @@ export const sizeConverter: ComplexAttributeConverter<number | undefined> = {
  * @fires {OssUploadBeforeEvent} oss-upload-before - A file is about to start; cancelable (skips the file); `detail.key` and `detail.meta` may be changed.
  * @fires {OssUploadStartEvent} oss-upload-start - A file started uploading.
  * @fires {OssUploadProgressEvent} oss-upload-progress - Bytes went out: `loaded`, `total`, `percent` and the `batch` totals; monotonic, ends with loaded === total.
+ * @fires {OssUploadPauseEvent} oss-upload-pause - A file was paused (status `paused`): not an error, nothing retried.
+ * @fires {OssUploadResumeEvent} oss-upload-resume - A paused file continues (status `uploading`).
  * @fires {OssUploadSuccessEvent} oss-upload-success - A file is stored: `key`, `bucket`, `url`, `etag`, `strategy`, `callback`.
  * @fires {OssUploadErrorEvent} oss-upload-error - A file failed for good: `code`, `message`, `status`, `ossCode`, `requestId`, `retryable`.
  * @fires {OssUploadAbortEvent} oss-upload-abort - A file was cancelled.
@@ -219,7 +228,11 @@ export class OssUpload extends LitElement {
       background: var(--oss-upload-success-color, #137333);
     }
     [data-status='error'] [part~='progress']::-webkit-progress-value,
-    [data-status='aborted'] [part~='progress']::-webkit-progress-value {
+    [data-status='aborted'] [part~='progress']::-webkit-progress-value,
+    [data-status='paused'] [part~='progress']::-webkit-progress-value {
+      background: var(--oss-upload-muted-color, #5f6368);
+    }
+    [data-status='paused'] [part~='progress']::-moz-progress-bar {
       background: var(--oss-upload-muted-color, #5f6368);
     }
     [part~='status'],
@@ -267,7 +280,11 @@ export class OssUpload extends LitElement {
     }
   `;
 
-  /** The upload strategy: a registered name (`signed-policy`; apps may register more). */
+  /**
+   * The upload strategy, a registered name: `signed-policy` (a signed PostObject form, up to 5 GB),
+   * `sts` (temporary credentials, multipart, pause/resume, resume after a reload), `proxy` (through
+   * your server); apps may register more.
+   */
   @property({ reflect: true }) strategy: string = DEFAULT_STRATEGY;
   /** URL of your credential endpoint (same origin by default; see `with-credentials`). */
   @property() endpoint?: string;
@@ -303,6 +320,24 @@ export class OssUpload extends LitElement {
   @property({ attribute: 'with-credentials', type: Boolean }) withCredentials = false;
   /** How object keys are made under the server's dir; placeholders in README "Key rule". */
   @property({ attribute: 'key-template' }) keyTemplate: string = DEFAULT_KEY_TEMPLATE;
+  /** sts: `native` (the package's own multipart engine) or `ali-oss` (ali-oss's multipartUpload, downloaded only when used). */
+  @property() engine: 'native' | 'ali-oss' = 'native';
+  /** sts: bytes per part, or with a unit (`16MB`); raised when 10,000 parts would not hold the file. Default: by file size. */
+  @property({ attribute: 'part-size', converter: sizeConverter }) partSize?: number;
+  /** sts: parts in flight per file. Default 4. */
+  @property({ type: Number }) parallel?: number;
+  /** sts: the bucket, when the endpoint answers with the raw STS `Credentials` shape (no `bucket`). */
+  @property() bucket?: string;
+  /** sts: the region (`cn-hangzhou` or `oss-cn-hangzhou`), when the endpoint's answer has none. */
+  @property() region?: string;
+  /** sts: an OSS endpoint when the answer has none, such as the local emulator's `http://localhost:9000` (addressed path-style). */
+  @property({ attribute: 'oss-endpoint' }) ossEndpoint?: string;
+  /**
+   * sts: accept credentials without a security token (a long-term AccessKey), which every visitor
+   * of the page can read and use: for local development only. Without it they fail with
+   * `insecure-credentials`.
+   */
+  @property({ attribute: 'insecure-allow-long-term-keys', type: Boolean }) insecureAllowLongTermKeys = false;
   /** Headers for the endpoint (e.g. a bearer token): an object, or a function returning one (may be async). Property only. */
   @property({ attribute: false }) requestHeaders?: RequestHeaders;
   /** Replaces the GET to the endpoint with your own function returning the endpoint's JSON. Property only. */
@@ -355,6 +390,20 @@ export class OssUpload extends LitElement {
     this.#controller.abort(id);
   }
 
+  /**
+   * Pauses one uploading file, or all, when the strategy can (sts's multipart uploads): nothing
+   * more is sent, what OSS stored is kept. Returns whether a file was paused (false for a file
+   * that goes in one request, or with a strategy that cannot pause).
+   */
+  pause(id?: string): boolean {
+    return this.#controller.pause(id);
+  }
+
+  /** Continues one paused file, or all, from what was stored. Returns whether a file was paused. */
+  resume(id?: string): boolean {
+    return this.#controller.resume(id);
+  }
+
   /** Uploads again one failed/cancelled/skipped file, or all of them. */
   retry(id?: string): void {
     this.#sync();
@@ -399,6 +448,16 @@ export class OssUpload extends LitElement {
       manual: this.manual,
       stallTimeout: Number.isFinite(this.stallTimeout) && this.stallTimeout >= 0 ? this.stallTimeout : 60_000,
       keyTemplate: this.keyTemplate || DEFAULT_KEY_TEMPLATE,
+      // Read by the strategies that know them (sts); others ignore them.
+      strategyOptions: {
+        engine: this.engine === 'ali-oss' ? 'ali-oss' : 'native',
+        partSize: positive(this.partSize),
+        parallel: positive(this.parallel),
+        bucket: this.bucket || undefined,
+        region: this.region || undefined,
+        ossEndpoint: this.ossEndpoint || undefined,
+        insecureAllowLongTermKeys: this.insecureAllowLongTermKeys,
+      },
     });
   }
 
@@ -418,7 +477,9 @@ export class OssUpload extends LitElement {
     const s = this.#strings;
     if (own instanceof OssUploadSuccessEvent) this.announcement = `${own.detail.file.name}: ${s.status.success}`;
     else if (own instanceof OssUploadErrorEvent) this.announcement = `${own.detail.file.name}: ${errorText(s, own.detail)}`;
-    else if (own instanceof OssUploadRejectEvent) this.announcement = own.detail.files.map((f) => `${f.name}: ${errorText(s, f)}`).join(' ');
+    else if (own instanceof OssUploadPauseEvent || own instanceof OssUploadResumeEvent) {
+      this.announcement = `${own.detail.file.name}: ${format(s.status[own.detail.file.status], { percent: own.detail.file.percent })}`;
+    } else if (own instanceof OssUploadRejectEvent) this.announcement = own.detail.files.map((f) => `${f.name}: ${errorText(s, f)}`).join(' ');
   };
 
   readonly #handleZoneClick = (): void => {
@@ -489,7 +550,8 @@ export class OssUpload extends LitElement {
 
   #renderFile(f: UploadFile, s: OssUploadStrings) {
     const label = (template: string) => format(template, { name: f.name });
-    const unfinished = f.status === 'queued' || f.status === 'uploading' || f.status === 'retrying';
+    const unfinished = f.status === 'queued' || f.status === 'uploading' || f.status === 'paused' || f.status === 'retrying';
+    const paused = f.status === 'paused';
     const canRetry = f.status === 'error' || f.status === 'aborted' || f.status === 'skipped';
     const canRemove = !unfinished;
     const statusText = format(s.status[f.status], { percent: f.percent });
@@ -501,6 +563,11 @@ export class OssUpload extends LitElement {
         ? html`<span part="error" title=${f.error.message}>${errorText(s, f.error)}</span>`
         : html`<span part="status">${statusText}</span>`}
       <span class="actions">
+        ${f.pausable
+          ? html`<button part=${paused ? 'resume-button' : 'pause-button'} type="button"
+              aria-label=${label(paused ? s.resumeLabel : s.pauseLabel)}
+              @click=${() => (paused ? this.resume(f.id) : this.pause(f.id))}>${paused ? s.resume : s.pause}</button>`
+          : nothing}
         ${unfinished
           ? html`<button part="cancel-button" type="button" aria-label=${label(s.cancelLabel)} @click=${() => this.abort(f.id)}>${s.cancel}</button>`
           : nothing}
