@@ -267,6 +267,16 @@ export class OssUpload extends LitElement {
       border-color: var(--oss-upload-accent-color, #1a73e8);
       color: var(--oss-upload-accent-color, #1a73e8);
     }
+    /* Both words of the pause/resume button take the same cell, so it keeps the wider one's width when it toggles. */
+    .toggle {
+      display: inline-grid;
+    }
+    .toggle > span {
+      grid-area: 1 / 1;
+    }
+    .toggle > span:not([data-on]) {
+      visibility: hidden;
+    }
     .sr-only {
       position: absolute;
       width: 1px;
@@ -566,7 +576,8 @@ export class OssUpload extends LitElement {
         ${f.pausable
           ? html`<button part=${paused ? 'resume-button' : 'pause-button'} type="button"
               aria-label=${label(paused ? s.resumeLabel : s.pauseLabel)}
-              @click=${() => (paused ? this.resume(f.id) : this.pause(f.id))}>${paused ? s.resume : s.pause}</button>`
+              @click=${() => (paused ? this.resume(f.id) : this.pause(f.id))}><span class="toggle"><span ?data-on=${!paused}>${s.pause}</span><span
+              ?data-on=${paused}>${s.resume}</span></span></button>`
           : nothing}
         ${unfinished
           ? html`<button part="cancel-button" type="button" aria-label=${label(s.cancelLabel)} @click=${() => this.abort(f.id)}>${s.cancel}</button>`

@@ -81,7 +81,7 @@ describe('<oss-upload strategy="sts">', () => {
     expect(part(el, 'file')!.dataset['status']).to.equal('paused');
     expect(parts(el, 'file-paused')).to.have.length(1);
     expect(part(el, 'pause-button')).to.equal(null);
-    expect(part(el, 'resume-button')!.textContent).to.equal('Resume');
+    expect(part(el, 'resume-button')!.innerText).to.equal('Resume');
     expect(part(el, 'resume-button')!.getAttribute('aria-label')).to.equal('Resume upload of pause.bin');
     expect(part(el, 'cancel-button')).to.exist; // a paused file can still be cancelled
     expect(part(el, 'status')!.textContent).to.match(/^Paused at \d+%$/);
@@ -134,7 +134,8 @@ describe('<oss-upload strategy="sts">', () => {
     await until(el, id!, 2 * MiB);
     await el.updateComplete;
     const button = part(el, 'pause-button')!;
-    expect(button.textContent).to.equal('Pause');
+    expect(button.innerText).to.equal('Pause');
+    const width = button.getBoundingClientRect().width;
     expect(button.getAttribute('aria-label')).to.equal('Pause upload of buttons.bin');
     button.focus();
     const pausedEvent = next(el, 'oss-upload-pause');
@@ -144,6 +145,8 @@ describe('<oss-upload strategy="sts">', () => {
     // The same element turned into the resume button: the focus stayed on it.
     expect(part(el, 'resume-button')).to.equal(button);
     expect(el.shadowRoot!.activeElement).to.equal(button);
+    expect(button.innerText).to.equal('Resume');
+    expect(button.getBoundingClientRect().width, 'the button keeps its width').to.equal(width);
     await expect(el).to.be.accessible();
 
     await setFaults({});
