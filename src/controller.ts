@@ -3,7 +3,7 @@
 // remove / clear. An EventTarget that fires the oss-upload-* events and knows nothing of the
 // UI (no Lit): the element re-fires its events and renders `files`.
 import type { CredentialsConfig } from './credentials.js';
-import { UploadError, type UploadErrorData } from './errors.js';
+import { UploadError, sleep, type UploadErrorData } from './errors.js';
 import {
   OssUploadAbortEvent, OssUploadBeforeEvent, OssUploadCompleteEvent, OssUploadErrorEvent, OssUploadProgressEvent,
   OssUploadPauseEvent, OssUploadRejectEvent, OssUploadResumeEvent, OssUploadRetryEvent, OssUploadSelectEvent,
@@ -118,21 +118,6 @@ export function matchesAccept(file: { name: string; type: string }, accept: stri
     if (t.startsWith('.')) return name.endsWith(t);
     if (t.endsWith('/*')) return type.startsWith(t.slice(0, -1));
     return type === t;
-  });
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(new UploadError('aborted', 'The upload was aborted.'));
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new UploadError('aborted', 'The upload was aborted.'));
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
   });
 }
 

@@ -3,7 +3,7 @@
 // app's headers (an object or an async function, for bearer tokens), and errors mapped to stable
 // codes. Plus a cache that shares one fetch among concurrent callers (single flight) and keeps a
 // result while it stays valid. No Lit, no DOM beyond fetch.
-import { UploadError, isRetryableStatus } from './errors.js';
+import { UploadError, abortedError, isRetryableStatus } from './errors.js';
 
 /** Headers for the endpoint: an object, or a function (sync or async) called before every request. */
 export type RequestHeaders = Record<string, string> | (() => Record<string, string> | Promise<Record<string, string>>);
@@ -99,9 +99,9 @@ export async function endpointHeaders(config: CredentialsConfig): Promise<Record
 
 /** Rejects when the signal aborts, with an `aborted` UploadError. */
 export function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(new UploadError('aborted', 'The upload was aborted.'));
+  if (signal.aborted) return Promise.reject(abortedError());
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new UploadError('aborted', 'The upload was aborted.'));
+    const onAbort = () => reject(abortedError());
     signal.addEventListener('abort', onAbort, { once: true });
     promise.then(
       (v) => {
@@ -124,7 +124,7 @@ export function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<
 export async function requestCredentials(config: CredentialsConfig, request: Omit<CredentialRequest, 'endpoint'>): Promise<unknown> {
   const endpoint = config.endpoint;
   if (!endpoint && !config.fetchCredentials) throw new UploadError('no-endpoint', 'Set the endpoint attribute to the URL of your credential endpoint.');
-  if (request.signal.aborted) throw new UploadError('aborted', 'The upload was aborted.');
+  if (request.signal.aborted) throw abortedError();
   if (config.fetchCredentials) {
     try {
       return await abortable(config.fetchCredentials({ ...request, endpoint: endpoint ?? '' }), request.signal);
@@ -152,7 +152,7 @@ export async function requestCredentials(config: CredentialsConfig, request: Omi
       signal: AbortSignal.any([request.signal, timeout]),
     });
   } catch (error) {
-    if (request.signal.aborted) throw new UploadError('aborted', 'The upload was aborted.');
+    if (request.signal.aborted) throw abortedError();
     const why = timeout.aborted ? 'did not answer in time' : 'could not be reached (offline, wrong URL, or CORS)';
     throw new UploadError('credentials-network', `The upload endpoint ${url.origin}${url.pathname} ${why}.`, { cause: error });
   }
@@ -161,7 +161,7 @@ export async function requestCredentials(config: CredentialsConfig, request: Omi
   try {
     text = await response.text();
   } catch (error) {
-    if (request.signal.aborted) throw new UploadError('aborted', 'The upload was aborted.');
+    if (request.signal.aborted) throw abortedError();
     throw new UploadError('credentials-network', 'The upload endpoint broke off its answer.', { cause: error });
   }
   let body: unknown;

@@ -116,8 +116,27 @@ export class UploadError extends Error {
   /** Any thrown value as an UploadError: an abort becomes `aborted`, the rest `unknown`. */
   static from(error: unknown): UploadError {
     if (error instanceof UploadError) return error;
-    if (error instanceof DOMException && error.name === 'AbortError') return new UploadError('aborted', 'The upload was aborted.');
+    if (error instanceof DOMException && error.name === 'AbortError') return abortedError();
     const message = error instanceof Error ? error.message : String(error);
     return new UploadError('unknown', message || 'The upload failed.', { cause: error });
   }
+}
+
+/** The error every cancelled wait or transfer rejects with. */
+export const abortedError = (): UploadError => new UploadError('aborted', 'The upload was aborted.');
+
+/** Waits `ms`, or rejects with `aborted` as soon as the signal aborts. */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(abortedError());
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortedError());
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }

@@ -3,7 +3,7 @@
 // ms) instead of a total timeout, and failures as UploadErrors: `network` (retryable) when the
 // connection fails or stalls, `aborted` when the signal aborts. Any HTTP answer resolves: the
 // caller judges the status. No DOM beyond XMLHttpRequest.
-import { UploadError } from '../errors.js';
+import { UploadError, abortedError } from '../errors.js';
 
 export interface XhrResponse {
   status: number;
@@ -29,7 +29,7 @@ export interface XhrRequest {
   failureHint?: string;
 }
 
-export const abortedError = (): UploadError => new UploadError('aborted', 'The upload was aborted.');
+export { abortedError } from '../errors.js';
 
 /** The host of a URL, or the text itself when it is not one (for messages). */
 export function hostOf(url: string): string {

@@ -6,7 +6,7 @@
 // a checkpoint (verified with ListParts) lets a retry or a new page continue; abort removes the
 // upload from OSS. Small files go as one PutObject. OSS-PROTOCOL.md §7.
 import { abortable } from '../../credentials.js';
-import { UploadError } from '../../errors.js';
+import { UploadError, sleep } from '../../errors.js';
 import type { V4Credentials } from '../../signing/index.js';
 import type { Checkpoint, CheckpointPart, CheckpointStore } from './checkpoint.js';
 import {
@@ -119,19 +119,6 @@ class Paused extends Error {}
 
 /** How long the first part of growing parts goes alone at most before the others join. */
 const RAMP_MS = 500;
-
-const sleep = (ms: number, signal: AbortSignal) => new Promise<void>((resolve, reject) => {
-  if (signal.aborted) return reject(abortedError());
-  const timer = setTimeout(() => {
-    signal.removeEventListener('abort', onAbort);
-    resolve();
-  }, ms);
-  const onAbort = () => {
-    clearTimeout(timer);
-    reject(abortedError());
-  };
-  signal.addEventListener('abort', onAbort, { once: true });
-});
 
 function xmlValue(text: string, tag: string): string | undefined {
   const doc = new DOMParser().parseFromString(text, 'application/xml');
