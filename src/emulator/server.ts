@@ -127,12 +127,12 @@ async function drain(body: Readable): Promise<void> {
 }
 
 /** Identifies the operation from method, target and query. */
-export function operationOf(method: string, bucket: string | undefined, key: string | undefined, q: Map<string, string>, contentType: string): string {
+export function operationOf(method: string, bucket: string | undefined, key: string | undefined, q: Map<string, string>): string {
   if (!bucket) return method === 'GET' ? 'ListBuckets' : 'Unknown';
   if (!key) {
     if (method === 'GET' && q.has('uploads')) return 'ListMultipartUploads';
     if (method === 'GET') return q.get('list-type') === '2' ? 'ListObjectsV2' : 'ListObjects';
-    if (method === 'POST' && /^multipart\/form-data/i.test(contentType)) return 'PostObject';
+    // Any POST to a bucket is PostObject; a non-form body gets RequestIsNotMultiPartContent there.
     if (method === 'POST') return 'PostObject';
     if (method === 'HEAD') return 'HeadBucket';
     return 'Unknown';
@@ -264,7 +264,7 @@ export class EmulatorServer {
       bucket ||= undefined;
       key ||= undefined;
       const q = new Map(query);
-      const op = operationOf(method, bucket, key, q, first(req.headers, 'content-type') ?? '');
+      const op = operationOf(method, bucket, key, q);
       Object.assign(entry, { op, bucket, key });
       if (q.has('partNumber')) entry.partNumber = Number(q.get('partNumber'));
       if (q.has('uploadId')) entry.uploadId = q.get('uploadId');
