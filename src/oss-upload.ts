@@ -460,13 +460,14 @@ export class OssUpload extends LitElement {
       keyTemplate: this.keyTemplate || DEFAULT_KEY_TEMPLATE,
       // Read by the strategies that know them (sts); others ignore them.
       strategyOptions: {
-        engine: this.engine === 'ali-oss' ? 'ali-oss' : 'native',
+        // Only what the page set: a default here would override a registered strategy's own settings.
+        engine: this.engine === 'ali-oss' ? 'ali-oss' : undefined,
         partSize: positive(this.partSize),
         parallel: positive(this.parallel),
         bucket: this.bucket || undefined,
         region: this.region || undefined,
         ossEndpoint: this.ossEndpoint || undefined,
-        insecureAllowLongTermKeys: this.insecureAllowLongTermKeys,
+        insecureAllowLongTermKeys: this.insecureAllowLongTermKeys || undefined,
       },
     });
   }

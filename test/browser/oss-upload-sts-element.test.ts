@@ -421,4 +421,28 @@ describe('UploadController: pause and resume (headless, a scripted strategy)', (
     expect(made[0]!.paused.has(f)).to.equal(false); // unpaused after the abort
     controller.clear();
   });
+
+  it('the element passes only the settings the page set, so a registered strategy keeps its own', async () => {
+    const made: FakePausable[] = [];
+    registerStrategy('fake-settings', (options) => {
+      const s = new FakePausable(options);
+      made.push(s);
+      return s;
+    });
+    const el = await mount({ strategy: 'fake-settings', endpoint: '/x', manual: true });
+    el.addFiles([file('h')]);
+    el.upload();
+    await sleep(0);
+    const config = made.at(-1)!.options!.credentials() as Record<string, unknown>;
+    expect(config['engine']).to.equal(undefined);
+    expect(config['insecureAllowLongTermKeys']).to.equal(undefined);
+    el.setAttribute('engine', 'ali-oss');
+    el.toggleAttribute('insecure-allow-long-term-keys', true);
+    await el.updateComplete;
+    el.addFiles([file('i')]);
+    el.upload();
+    await sleep(0);
+    expect(made.at(-1)!.options!.credentials()).to.include({ engine: 'ali-oss', insecureAllowLongTermKeys: true });
+    el.clear();
+  });
 });
