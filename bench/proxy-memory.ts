@@ -29,6 +29,7 @@ import { startEmulator, type RunningEmulator } from '../src/emulator/index.js';
 import { Crc64 } from '../src/signing/crc64.js';
 import type { Benchmark, BenchOptions, Row } from './run.js';
 import { SAMPLE_MS, procCpuMs, procStatus, resetPeak, sampleRss, sizeLabel, stopChild } from './proc.js';
+import { readAnswer } from '../test/node/support/http.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -141,16 +142,7 @@ function postForm(port: number, path: string, size: number, seed: string): Promi
       host: '127.0.0.1', port, method: 'POST', path,
       headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}`, 'Content-Length': String(head.length + size + tail.length) },
     }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let body: unknown = text;
-        try {
-          body = JSON.parse(text);
-        } catch { /* not JSON */ }
-        resolve({ status: res.statusCode ?? 0, body, crc: crc.digest(), ms: performance.now() - t0 });
-      });
+      readAnswer(res, ({ status, body }) => resolve({ status, body, crc: crc.digest(), ms: performance.now() - t0 }));
       res.on('error', reject);
     });
     req.on('error', reject);
@@ -225,24 +217,15 @@ async function runProxyMemory(options: BenchOptions): Promise<Row[]> {
     ]) {
       log(`upload of ${label} through ${phase.path}…`);
       const reset = resetPeak(pid);
-      let maxRss = 0;
-      let samples = 0;
-      const take = () => {
-        const s = procStatus(pid);
-        if (!s) return;
-        samples++;
-        maxRss = Math.max(maxRss, s.rss);
-      };
-      take();
-      const timer = setInterval(take, SAMPLE_MS);
+      const sampler = sampleRss(pid);
       const cpu0 = procCpuMs(pid);
       const own0 = process.cpuUsage();
       let posted: Posted;
+      let sampled = { maxKiB: 0, samples: 0 };
       try {
         posted = await postForm(app.port, phase.path, size, `proxy-${phase.path.slice(1)}`);
       } finally {
-        clearInterval(timer);
-        take();
+        sampled = sampler.stop();
       }
       const cpuApp = procCpuMs(pid) - cpu0;
       const own = process.cpuUsage(own0);
@@ -260,7 +243,7 @@ async function runProxyMemory(options: BenchOptions): Promise<Row[]> {
       row(phase.name, 'throughput', rate(size, posted.ms), 'MB/s', `first byte sent → JSON answer, ${(posted.ms / 1000).toFixed(1)} s; HEAD size and CRC-64 match; ${cpu}`);
       row(phase.name, reset ? 'app server peak RSS (VmHWM)' : 'app server peak RSS (VmHWM, whole run)', mibOf(hwm), 'MiB',
         reset ? `kernel peak during this upload; +${mibOf(hwm - base.rss).toFixed(1)} MiB over the baseline` : 'clear_refs refused: the peak could not be reset');
-      row(phase.name, 'app server peak RSS (sampled)', mibOf(maxRss), 'MiB', `max VmRSS over ${samples} samples, every ${SAMPLE_MS} ms`);
+      row(phase.name, 'app server peak RSS (sampled)', mibOf(sampled.maxKiB), 'MiB', `max VmRSS over ${sampled.samples} samples, every ${SAMPLE_MS} ms`);
       log(`${rate(size, posted.ms).toFixed(1)} MB/s, VmHWM ${mibOf(hwm).toFixed(1)} MiB`);
     }
     // (c) The ceiling: the same bytes as a multipart upload straight from this process (ali-oss,

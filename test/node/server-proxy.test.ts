@@ -7,8 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createCipheriv, createHash } from 'node:crypto';
-import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request as httpRequest } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import {
   createProxyHandler, HttpError, toNodeListener, type ProxyHandlerOptions, type ProxyResult,
@@ -16,27 +15,10 @@ import {
 import { Crc64 } from '../../src/signing/crc64.js';
 import type { RunningEmulator } from '../../src/emulator/index.js';
 import { client, emulator, OSS } from './support/emulator.js';
+import { readAnswer, serve, type Served } from './support/http.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
-
-interface Served {
-  port: number;
-  close(): Promise<void>;
-}
-
-async function serve(listener: (req: IncomingMessage, res: ServerResponse) => void): Promise<Served> {
-  const server = createServer(listener);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    port,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
-  };
-}
 
 // ---- generated data ----
 
@@ -107,15 +89,8 @@ function post(port: number, form: Form, onProgress?: (fileBytes: number, req: im
   const crcs = (form.files ?? []).map(() => new Crc64());
   return new Promise<Sent>((resolve, reject) => {
     const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: '/upload', headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let body: unknown = text;
-        try {
-          body = JSON.parse(text);
-        } catch { /* not JSON */ }
-        resolve({ status: res.statusCode ?? 0, body, crcs: crcs.map((c) => c.digest()) });
+      readAnswer(res, ({ status, body }) => {
+        resolve({ status, body, crcs: crcs.map((c) => c.digest()) });
         // An early answer (413, 415…) while the body was still going: the browser gives up here.
         if (!req.writableFinished) req.destroy();
       });

@@ -2,8 +2,7 @@
 // emulator over HTTP the way the browser will post them.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   createSignHandler, HttpError, signPolicy, toNodeListener,
   type NodeListener, type SignedPostV1, type SignedPostV4, type SignHandlerOptions,
@@ -11,26 +10,9 @@ import {
 import { postV4Fields, type PostPolicy } from '../../src/signing/index.js';
 import type { RunningEmulator } from '../../src/emulator/index.js';
 import { bytes, client, codeOf, emulator, OSS } from './support/emulator.js';
+import { serve, type Served } from './support/http.js';
 
 type Answer = SignedPostV4 | SignedPostV1;
-
-interface Served {
-  url: string;
-  close(): Promise<void>;
-}
-
-async function serve(listener: (req: IncomingMessage, res: ServerResponse) => void): Promise<Served> {
-  const server = createServer(listener);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
-  };
-}
 
 function decodePolicy(field: string): PostPolicy {
   return JSON.parse(Buffer.from(field, 'base64').toString('utf8')) as PostPolicy;
