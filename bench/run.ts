@@ -11,6 +11,7 @@ import { emulatorMemory } from './emulator-memory.js';
 import { stsBrowser } from './sts-browser.js';
 import { signedPolicyBrowser } from './signed-policy-browser.js';
 import { proxyMemory } from './proxy-memory.js';
+import { faultsRun } from './faults.js';
 
 export interface Row {
   /** What is measured (a scenario), e.g. `emulator: PutObject stream`. */
@@ -36,7 +37,7 @@ export interface Benchmark {
   run(options: BenchOptions): Promise<Row[]>;
 }
 
-export const BENCHMARKS: Benchmark[] = [emulatorMemory, signedPolicyBrowser, stsBrowser, proxyMemory];
+export const BENCHMARKS: Benchmark[] = [emulatorMemory, signedPolicyBrowser, stsBrowser, proxyMemory, faultsRun];
 
 const USAGE = `Usage: npm run bench -- [--only NAME]... [--size SIZE]
 
