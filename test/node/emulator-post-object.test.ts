@@ -277,6 +277,29 @@ describe('PostObject: V1 (signed by ali-oss calculatePostSignature)', () => {
     assert.equal(exact.status, 204);
   });
 
+  it('content-length-range includes both ends: min − 1 and max + 1 refused; min, min + 1, max − 1 and max stored byte-exact', async () => {
+    const policy = { expiration: inAnHour(), conditions: [['content-length-range', 10, 1000]] };
+    const cases: Array<[size: number, status: number, code?: string]> = [
+      [9, 400, 'EntityTooSmall'], [10, 204], [11, 204], [999, 204], [1000, 204], [1001, 400, 'EntityTooLarge'],
+    ];
+    for (const [size, status, code] of cases) {
+      const key = `v1/range-${size}`;
+      const data = Buffer.from(Array.from({ length: size }, (_, i) => (i * 31 + size) % 256));
+      const r = await post(form([['key', key], ...v1(policy)], { data }));
+      assert.equal(r.status, status, `${size} bytes: ${r.text}`);
+      assert.equal(r.code, code, `${size} bytes`);
+      if (status === 204) assert.deepEqual(await readObject(key), data, `${size} bytes`);
+      else assert.equal(store.head(BUCKET, key), undefined, `${size} bytes`);
+    }
+    // Two ranges: both apply (the larger minimum, the smaller maximum).
+    const both = { expiration: inAnHour(), conditions: [['content-length-range', 5, 1000], ['content-length-range', 10, 2000]] };
+    for (const [size, code] of [[9, 'EntityTooSmall'], [10, undefined], [1000, undefined], [1001, 'EntityTooLarge']] as const) {
+      const r = await post(form([['key', `v1/both-${size}`], ...v1(both)], { data: Buffer.alloc(size, 7) }));
+      assert.equal(r.code, code, `${size} bytes under two ranges: ${r.text}`);
+    }
+    assert.deepEqual(await tmpFiles(), []);
+  });
+
   it('malformed policies → 400 InvalidPolicyDocument', async () => {
     const cases: Array<[string, RegExp]> = [
       ['{"expiration": "2099-01-01T00:00:00.000Z", "conditions": [', /^Invalid Policy: Invalid JSON: /],

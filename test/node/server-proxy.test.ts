@@ -412,6 +412,35 @@ describe('proxy handler (node:http → emulator)', () => {
     assert.deepEqual(ops(mark2), []);
   });
 
+  test('maxSize includes its own size: one byte under and exactly at it are stored byte-exact, one byte over → 413', async () => {
+    // Above the 128 KiB part size, so the limit is met inside a multipart upload; odd, so no chunk ends on it.
+    const limit = 300 * KiB + 7;
+    const port = await proxy({ partSize: 128 * KiB, maxSize: limit });
+    for (const chunked of [false, true]) {
+      for (const size of [limit - 1, limit, limit + 1]) {
+        const what = `${size} bytes${chunked ? ', chunked' : ''}`;
+        const mark = emu.requests().length;
+        const sent = await post(port, { chunked, files: [{ name: `edge-${size}.bin`, size, seed: what }], headers: { 'x-user': 'edge' } });
+        if (size <= limit) {
+          assert.equal(sent.status, 200, `${what}: ${JSON.stringify(sent.body)}`);
+          const answer = sent.body as ProxyResult;
+          assert.equal(answer.size, size, what);
+          const h = (await oss.head(answer.key)).res.headers as Record<string, string>;
+          assert.equal(Number(h['content-length']), size, what);
+          assert.equal(h['x-oss-hash-crc64ecma'], sent.crcs[0]!.toString(), what);
+        } else {
+          assert.equal(sent.status, 413, `${what}: ${JSON.stringify(sent.body)}`);
+          assert.equal(sent.body.code, 'FileTooLarge', what);
+          assert.equal(sent.body.maxSize, limit, what);
+          assert.ok(!ops(mark).includes('CompleteMultipartUpload') && !ops(mark).includes('PutObject'), `${what}: ${ops(mark)}`);
+        }
+      }
+    }
+    assert.deepEqual(await until(() => openUploads(emu), (u) => u.length === 0), []);
+    const kept = await objects(emu, 'users/edge/');
+    assert.deepEqual(kept.map((o) => o.size).sort((a, b) => a - b), [limit - 1, limit - 1, limit, limit]);
+  });
+
   test('a disallowed content type → 415 before any byte goes to OSS', async () => {
     const port = await proxy({ contentTypes: ['image/*', 'application/pdf'] });
     const mark = emu.requests().length;
