@@ -456,8 +456,9 @@ export class StsService implements CredentialLookup {
       accessKeySecret: randomAlnum(44),
       // Real tokens are long Base64 strings starting with CAIS (and contain + / =).
       securityToken: 'CAIS' + randomBytes(300).toString('base64'),
-      // Whole seconds, as the Expiration string says, so the record and the answer agree.
-      expiration: new Date(Math.floor((now + durationSeconds * 1000) / 1000) * 1000),
+      // Whole seconds, as the Expiration string says, so the record and the answer agree; rounded up,
+      // so the token lives at least the duration asked for (rounded down, a 1 s token lived 0–1000 ms).
+      expiration: new Date(Math.ceil((now + durationSeconds * 1000) / 1000) * 1000),
       roleArn,
       roleSessionName,
       ...(policy ? { policy } : {}),

@@ -62,10 +62,36 @@ describe('STS credentials through ali-oss', () => {
   test('an expired token gives SecurityTokenExpired', async () => {
     const c = await assume(1);
     const oss = client(emu, { accessKeyId: c.AccessKeyId, accessKeySecret: c.AccessKeySecret, stsToken: c.SecurityToken });
-    await new Promise((r) => setTimeout(r, 1200));
+    // Until the Expiration it was given, not a guessed sleep (it is rounded up to a whole second).
+    await new Promise((r) => setTimeout(r, Date.parse(c.Expiration) - Date.now() + 50));
     const err = await rejection(oss.put('user-1/late.txt', Buffer.from('x')));
     assert.equal(err.status, 403);
     assert.equal(err.code, 'SecurityTokenExpired');
+  });
+
+  test('a 1-second token is accepted for at least a second and until its Expiration, refused from then on (a held clock)', async () => {
+    // The emulator's clock is held still, a quarter second past a whole second, so that rounding shows.
+    let clock = Math.floor(Date.now() / 1000) * 1000 + 250;
+    const held = await emulator({ stsMinDurationSeconds: 1, now: () => clock });
+    try {
+      const sts = new OSS.STS({ accessKeyId: held.accessKeyId, accessKeySecret: held.accessKeySecret, endpoint: `${held.url}/_sts` } as never);
+      const issuedAt = clock;
+      const { credentials } = await sts.assumeRole('acs:ram::1234567890:role/uploader', policy, 1, 'user-1');
+      const c = credentials as unknown as { AccessKeyId: string; AccessKeySecret: string; SecurityToken: string; Expiration: string };
+      assert.match(c.Expiration, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/, 'STS\'s format: whole seconds, no milliseconds');
+      const expires = Date.parse(c.Expiration);
+      assert.equal(expires, issuedAt - 250 + 2000, c.Expiration);
+      const oss = client(held, { accessKeyId: c.AccessKeyId, accessKeySecret: c.AccessKeySecret, stsToken: c.SecurityToken });
+      for (const at of [issuedAt + 999, expires - 1]) {
+        clock = at;
+        await oss.put('user-1/held.txt', Buffer.from(String(at)));
+      }
+      clock = expires;
+      const err = await rejection(oss.put('user-1/held.txt', Buffer.from('late')));
+      assert.equal(err.code, 'SecurityTokenExpired');
+    } finally {
+      await held.close();
+    }
   });
 
   test('the real duration bounds hold by default', async () => {

@@ -126,7 +126,8 @@ describe('emulator STS: AssumeRole through ali-oss', () => {
     assert.match(credentials.SecurityToken, /^CAIS[A-Za-z0-9+/=]{100,}$/);
     assert.match(credentials.Expiration, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
     const expires = Date.parse(credentials.Expiration);
-    assert.ok(expires > started + 895_000 && expires <= Date.now() + 900_000, credentials.Expiration);
+    // At least the 900 s asked for, rounded up to a whole second.
+    assert.ok(expires >= started + 900_000 && expires < Date.now() + 901_000, credentials.Expiration);
 
     // lookup / findByToken see the same record, policy included.
     const rec = sts.lookup(credentials.AccessKeyId);
@@ -259,10 +260,13 @@ describe('emulator STS: short durations', () => {
     try {
       const before = Date.now();
       const { credentials } = await client(server.url).assumeRole(ROLE, prefixPolicy, 1, 'short');
+      const after = Date.now();
       const rec = sts.lookup(credentials.AccessKeyId);
       assert.ok(rec?.expiration);
-      assert.ok(rec.expiration.getTime() > before - 1000 && rec.expiration.getTime() <= Date.now() + 1000, rec.expiration.toISOString());
-      await new Promise((r) => setTimeout(r, 1100));
+      // At least the second asked for, at most a second more (whole seconds, rounded up).
+      assert.ok(rec.expiration.getTime() >= before + 1000 && rec.expiration.getTime() < after + 2000, rec.expiration.toISOString());
+      assert.equal(rec.expiration.getTime(), Date.parse(credentials.Expiration));
+      await new Promise((r) => setTimeout(r, rec.expiration.getTime() - Date.now() + 50));
       const later = sts.lookup(credentials.AccessKeyId);
       assert.ok(later?.expiration, 'expired credentials are still returned');
       assert.ok(later.expiration.getTime() <= Date.now(), `${later.expiration.toISOString()} should be past`);
@@ -273,7 +277,7 @@ describe('emulator STS: short durations', () => {
     }
   });
 
-  test('an injected clock drives expiration', async () => {
+  test('an injected clock drives expiration; a token lives at least DurationSeconds, and exactly as long as its Expiration says', async () => {
     let clock = Date.parse('2030-01-01T00:00:00.250Z');
     const sts = new StsService({ rootCredentials: [ROOT], now: () => clock });
     const params = rpcParams({ Timestamp: '2030-01-01T00:00:00Z', DurationSeconds: '900' });
@@ -284,7 +288,9 @@ describe('emulator STS: short durations', () => {
     );
     assert.equal(res.status, 200, JSON.stringify(res.body));
     const creds = (res.body as { Credentials: { AccessKeyId: string; Expiration: string } }).Credentials;
-    assert.equal(creds.Expiration, '2030-01-01T00:15:00Z');
+    // 00:15:00.250 rounded up to the whole second, in STS's own format (no milliseconds).
+    assert.equal(creds.Expiration, '2030-01-01T00:15:01Z');
+    assert.equal(sts.lookup(creds.AccessKeyId)?.expiration?.getTime(), Date.parse(creds.Expiration));
     clock += 16 * 60_000;
     const late = await sts.handle({ method: 'POST', url: '/_sts', headers: { host: 'sts.aliyuncs.com' } },
       Buffer.from(new URLSearchParams({ ...signed, SignatureNonce: 'n2', Signature: aliSign('POST', { ...params, SignatureNonce: 'n2' }, ROOT.accessKeySecret) }).toString()));
