@@ -162,7 +162,11 @@ export async function requestCredentials(config: CredentialsConfig, request: Omi
     text = await response.text();
   } catch (error) {
     if (request.signal.aborted) throw abortedError();
-    throw new UploadError('credentials-network', 'The upload endpoint broke off its answer.', { cause: error });
+    if (!response.ok) throw endpointError(response.status, undefined);
+    // A cut-off body is not JSON that can be used (README: credentials-invalid); the cut may be a passing one, so retryable.
+    throw new UploadError('credentials-invalid',
+      `The upload endpoint ${url.origin}${url.pathname} broke off its answer before the end (the connection closed mid-answer): what arrived is not JSON that can be read.`,
+      { status: response.status, retryable: true, cause: error });
   }
   let body: unknown;
   let parsed = false;

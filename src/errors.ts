@@ -8,7 +8,7 @@
  * - `too-large-for-strategy`: over what the strategy can send (PostObject: 5 GB); use the `sts` strategy.
  * - The app's credential endpoint: `credentials-network` (unreachable), `credentials-server-error`
  *   (5xx, 429), `credentials-unauthorized` (401, 403), `dir-not-allowed` (403 DirNotAllowed),
- *   `credentials-refused` (any other 4xx), `credentials-invalid` (not JSON, or not a known format).
+ *   `credentials-refused` (any other 4xx), `credentials-invalid` (not JSON — also an answer cut off mid-way —, or not a known format).
  * - Transfer: `network` (the connection to OSS failed), `oss-error` (OSS answered with an error;
  *   `ossCode`, `requestId` and `status` say which), `aborted`.
  * - Setup: `no-endpoint`, `unknown-strategy`, `invalid-key`; anything else: `unknown`.

@@ -118,7 +118,7 @@ export const signedIn = {
  * image/png), `/sign-lenient` (the same policy, but the server never sees size and type),
  * `/sign-callback`, `/sign-auth` (401 unless `Authorization: Bearer let-me-in`), `/sign-cookie` (401 unless
  * the cookie `session=ok` came along), `/sign-garbage`
- * (truncated JSON), `/sign-html`, `/sign-flaky` (503 every other call). `GET /__sign-calls`
+ * (malformed JSON), `/sign-truncated` (JSON cut off by a closed connection), `/sign-html`, `/sign-flaky` (503 every other call). `GET /__sign-calls`
  * counts the requests each path received (`DELETE` resets). `/__oss-callback` is the app server
  * OSS calls back. Must come after emulatorPlugin (it reads the emulator's address from `env`).
  */
@@ -167,6 +167,13 @@ export function signPlugin() {
         '/sign-cookie': signedIn.cookie(v4),
         '/sign-garbage': () => json(200, '{"host": "http://127.0.0.1/'),
         '/sign-html': () => json(200, '<!doctype html><title>Index</title>', 'text/html'),
+        // JSON cut off mid-answer: the connection closes after the first bytes (writeResponse destroys it).
+        '/sign-truncated': () => new Response(new ReadableStream({
+          start(controller) {
+            controller.enqueue(new TextEncoder().encode('{"host": "http://127.0.0.1/'));
+            setTimeout(() => controller.error(new Error('cut off')), 50);
+          },
+        }), { status: 200, headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' } }),
         // 503 on every other request: retried, then fine.
         '/sign-flaky': (request) => calls.get('/sign-flaky') % 2 === 1 ? json(503, { code: 'Busy', message: 'Try again.' }) : v4(request),
         '/__sign-calls': (request) => {
