@@ -266,7 +266,8 @@ describe('emulator STS: short durations', () => {
       // At least the second asked for, at most a second more (whole seconds, rounded up).
       assert.ok(rec.expiration.getTime() >= before + 1000 && rec.expiration.getTime() < after + 2000, rec.expiration.toISOString());
       assert.equal(rec.expiration.getTime(), Date.parse(credentials.Expiration));
-      await new Promise((r) => setTimeout(r, rec.expiration.getTime() - Date.now() + 50));
+      const lapse = rec.expiration.getTime() - Date.now() + 50;
+      await new Promise((r) => setTimeout(r, lapse));
       const later = sts.lookup(credentials.AccessKeyId);
       assert.ok(later?.expiration, 'expired credentials are still returned');
       assert.ok(later.expiration.getTime() <= Date.now(), `${later.expiration.toISOString()} should be past`);
