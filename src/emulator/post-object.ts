@@ -9,6 +9,7 @@ import {
   V4_ALGORITHM, decodeBase64Utf8, encodeKeyPath, parseV4Credential, postSignatureV1, postSignatureV4, v4Region,
 } from '../signing/index.js';
 import { errors, OssError, xmlElements } from './errors.js';
+import { checkObjectName } from './object-keys.js';
 import type { CredentialLookup, CredentialRecord, ObjectMeta, PutOptions } from './types.js';
 import type { ObjectStore } from './store.js';
 
@@ -484,6 +485,7 @@ async function plan(form: ReadonlyMap<string, string>, file: FilePart, headers: 
   // Conditions saw the key as sent; ${filename} is substituted only now.
   const key = rawKey.split('${filename}').join(file.filename);
   if (key === '') throw errors.invalidArgument('The object key is empty after ${filename} was substituted.', 'key', rawKey);
+  checkObjectName(key);
   if (!ctx.authorize(record, 'oss:PutObject', ctx.bucket, key)) {
     throw errors.accessDenied('You have no right to access this object because of the policy of your security token.', {
       Action: 'oss:PutObject', Resource: `acs:oss:*:*:${ctx.bucket}/${key}`,

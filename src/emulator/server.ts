@@ -13,6 +13,10 @@ import { validateFaults } from './faults.js';
 import { ObjectStore, MAX_PART_NUMBER, type PartMeta, type UploadMeta } from './store.js';
 import type { CredentialRecord, ObjectMeta, OssAction } from './types.js';
 import { isV1Subresource, type QueryPairs } from '../signing/index.js';
+import { evaluateConditions } from './conditional.js';
+import { deleteErrors, deleteResultXml, MAX_DELETE_BODY, parseDeleteRequest } from './delete-multiple.js';
+import { pageUploads, parseMaxUploads } from './list-uploads.js';
+import { checkObjectName } from './object-keys.js';
 
 /** What the server needs of the callback service. */
 export type CallbackRunner = Pick<CallbackService, 'parse' | 'run' | 'publicKeyPem'>;
@@ -65,7 +69,7 @@ const MAX_LOG = 20000;
 const CORS_METHODS = 'GET, PUT, POST, DELETE, HEAD';
 
 /** Query parameters that are ordinary (not sub-resources) and that the emulator understands or ignores. */
-const HANDLED_SUBRESOURCES = new Set(['uploads', 'uploadId', 'partNumber', 'security-token', 'callback', 'callback-var',
+const HANDLED_SUBRESOURCES = new Set(['uploads', 'delete', 'uploadId', 'partNumber', 'security-token', 'callback', 'callback-var',
   'response-content-type', 'response-content-language', 'response-expires', 'response-cache-control',
   'response-content-disposition', 'response-content-encoding', 'continuation-token', 'objectMeta']);
 
@@ -132,8 +136,8 @@ export function operationOf(method: string, bucket: string | undefined, key: str
   if (!key) {
     if (method === 'GET' && q.has('uploads')) return 'ListMultipartUploads';
     if (method === 'GET') return q.get('list-type') === '2' ? 'ListObjectsV2' : 'ListObjects';
-    // Any POST to a bucket is PostObject; a non-form body gets RequestIsNotMultiPartContent there.
-    if (method === 'POST') return 'PostObject';
+    // Any other POST to a bucket is PostObject; a non-form body gets RequestIsNotMultiPartContent there.
+    if (method === 'POST') return q.has('delete') ? 'DeleteMultipleObjects' : 'PostObject';
     if (method === 'HEAD') return 'HeadBucket';
     return 'Unknown';
   }
@@ -325,7 +329,7 @@ export class EmulatorServer {
           Action: action, Resource: `acs:oss:*:*:${bucket}/${key ?? ''}`,
         });
       }
-      return send(await this.#operation(op, bucket!, key, q, req.headers, body, bucketUrl));
+      return send(await this.#operation(op, bucket!, key, q, req.headers, body, bucketUrl, record));
     } catch (err) {
       if (err instanceof OssError) return sendError(err);
       if ((err as NodeJS.ErrnoException)?.code === 'ERR_STREAM_PREMATURE_CLOSE' || req.destroyed) {
@@ -433,9 +437,17 @@ export class EmulatorServer {
   }
 
   async #operation(op: string, bucket: string, key: string | undefined, q: Map<string, string>,
-    headers: IncomingHttpHeaders, body: Readable, bucketUrl: string): Promise<Reply> {
+    headers: IncomingHttpHeaders, body: Readable, bucketUrl: string, record: CredentialRecord): Promise<Reply> {
     const store = this.ctx.store;
     const k = key ?? '';
+    if (key !== undefined) {
+      try {
+        checkObjectName(key);
+      } catch (err) {
+        body.resume();
+        throw err;
+      }
+    }
     const encode = q.get('encoding-type') === 'url';
     const enc = (s: string) => (encode ? encodeURIComponent(s) : s);
     const forbidOverwrite = first(headers, 'x-oss-forbid-overwrite')?.toLowerCase() === 'true';
@@ -464,6 +476,10 @@ export class EmulatorServer {
         if (op === 'GetObjectMeta') {
           return new Reply(200, { ETag: meta.etag, 'Content-Length': String(meta.size), 'Last-Modified': new Date(meta.lastModified).toUTCString(), 'x-oss-hash-crc64ecma': meta.crc64 });
         }
+        // Conditions come before Range (RFC 7233 §3.1); a 412 is thrown, a 304 carries the validators.
+        if (evaluateConditions(headers, meta) === 'not-modified') {
+          return new Reply(304, { ETag: meta.etag, 'Last-Modified': new Date(meta.lastModified).toUTCString() });
+        }
         const h = objectHeaders(meta);
         for (const [param, name] of [['response-content-type', 'Content-Type'], ['response-content-language', 'Content-Language'],
           ['response-expires', 'Expires'], ['response-cache-control', 'Cache-Control'],
@@ -488,6 +504,26 @@ export class EmulatorServer {
         await drain(body);
         await store.delete(bucket, k);
         return new Reply(204);
+      case 'DeleteMultipleObjects': {
+        let raw: Buffer;
+        try {
+          raw = await readBody(body, MAX_DELETE_BODY);
+        } catch (err) {
+          throw err instanceof OssError ? deleteErrors.bodyTooLarge() : err;
+        }
+        const request = parseDeleteRequest(raw, first(headers, 'content-md5'));
+        request.keys.forEach(checkObjectName);
+        // RAM authorizes oss:DeleteObject per key; OSS refuses the whole request (EC 0016-00000616), deleting nothing.
+        const denied = request.keys.find((name) => !this.ctx.authorize(record, 'oss:DeleteObject', bucket, name));
+        if (denied !== undefined) {
+          throw errors.accessDenied('You have no right to access this object because of the policy of your security token.', {
+            Action: 'oss:DeleteObject', Resource: `acs:oss:*:*:${bucket}/${denied}`,
+          });
+        }
+        for (const name of request.keys) await store.delete(bucket, name);
+        const result = deleteResultXml(request.keys, request.quiet, encode);
+        return result === undefined ? new Reply(200, {}, '') : new Reply(200, { 'Content-Type': 'application/xml' }, result);
+      }
       case 'ListObjects':
       case 'ListObjectsV2': {
         await drain(body);
@@ -592,16 +628,18 @@ export class EmulatorServer {
       }
       case 'ListMultipartUploads': {
         await drain(body);
-        const prefix = q.get('prefix') ?? '';
-        const uploads = store.uploads(bucket).filter((u) => u.key.startsWith(prefix));
-        const maxUploads = Math.min(Number(q.get('max-uploads') ?? 1000) || 1000, 1000);
-        const page = uploads.slice(0, maxUploads);
+        const query = {
+          prefix: q.get('prefix') ?? '', delimiter: q.get('delimiter') ?? '', keyMarker: q.get('key-marker') ?? '',
+          uploadIdMarker: q.get('upload-id-marker') ?? '', maxUploads: parseMaxUploads(q.get('max-uploads')),
+        };
+        const page = pageUploads(store.uploads(bucket), query);
         return xmlReply(`<ListMultipartUploadsResult>${xmlElements({
-          Bucket: bucket, KeyMarker: q.get('key-marker') ?? '', UploadIdMarker: q.get('upload-id-marker') ?? '',
-          NextKeyMarker: page.length ? enc(page[page.length - 1]!.key) : '', NextUploadIdMarker: page.length ? page[page.length - 1]!.uploadId : '',
-          Delimiter: q.get('delimiter') ?? '', Prefix: enc(prefix), MaxUploads: maxUploads, IsTruncated: uploads.length > page.length,
+          Bucket: bucket, KeyMarker: enc(query.keyMarker), UploadIdMarker: query.uploadIdMarker,
+          NextKeyMarker: enc(page.nextKeyMarker), NextUploadIdMarker: page.nextUploadIdMarker,
+          Delimiter: enc(query.delimiter), Prefix: enc(query.prefix), MaxUploads: query.maxUploads, IsTruncated: page.isTruncated,
           EncodingType: encode ? 'url' : undefined,
-        })}${page.map((u) => `<Upload>${xmlElements({ Key: enc(u.key), UploadId: u.uploadId, Initiated: u.initiated })}</Upload>`).join('')}</ListMultipartUploadsResult>`);
+        })}${page.uploads.map((u) => `<Upload>${xmlElements({ Key: enc(u.key), UploadId: u.uploadId, Initiated: u.initiated })}</Upload>`).join('')}${
+          page.prefixes.map((p) => `<CommonPrefixes><Prefix>${xmlEscape(enc(p))}</Prefix></CommonPrefixes>`).join('')}</ListMultipartUploadsResult>`);
       }
       default:
         await drain(body);
