@@ -96,6 +96,8 @@ export interface MultipartOptions {
   retryDelay?: number;
   /** Longest wait between attempts, ms. Default 15 000. */
   maxRetryDelay?: number;
+  /** The backoff's jitter, a number in [0, 1). Default Math.random; a test fixes it to check the schedule. */
+  jitter?: () => number;
   /** Milliseconds without progress before a request counts as failed. Default 60 000; 0: no limit. */
   stallTimeout?: number;
   checkpoints?: CheckpointStore;
@@ -220,7 +222,7 @@ export class MultipartUpload {
         const error = UploadError.from(thrown);
         if (error.code === 'aborted' || thrown instanceof Paused || !error.retryable || n > retries || signal.aborted) throw thrown;
         const exponential = Math.min(cap, base * 2 ** (n - 1));
-        await sleep(exponential / 2 + Math.random() * (exponential / 2), signal);
+        await sleep(exponential / 2 + (o.jitter ?? Math.random)() * (exponential / 2), signal);
       }
     }
   }
