@@ -34,17 +34,17 @@ export interface UploadControllerOptions extends CredentialsConfig {
   multiple?: boolean;
   /** Prefix the page proposes to the endpoint. */
   dir?: string;
-  /** Files uploading at a time. Default 3. */
+  /** Files uploading at a time. Default 3 (also for anything but a whole number ≥ 1). */
   concurrency?: number;
-  /** Automatic retries of a retryable failure. Default 3. */
+  /** Automatic retries of a retryable failure; 0: none. Default 3 (also for anything but a whole number ≥ 0). */
   retries?: number;
-  /** Base delay of the exponential backoff, ms. Default 1000. */
+  /** Base delay of the exponential backoff, ms. Default 1000 (also for a negative value or NaN). */
   retryDelay?: number;
   /** Longest delay between attempts, ms. Default 30 000. */
   maxRetryDelay?: number;
   /** Wait for `upload()` instead of starting on selection. */
   manual?: boolean;
-  /** Ms without progress after which a transfer counts as a dropped connection (retryable). Default 60 000; 0: never. */
+  /** Ms without progress after which a transfer counts as a dropped connection (retryable). Default 60 000 (also for a negative value or NaN); 0: never. */
   stallTimeout?: number;
   /** See src/keys.ts. Default `{id}/{name}`. */
   keyTemplate?: string;
@@ -122,6 +122,12 @@ export function matchesAccept(file: { name: string; type: string }, accept: stri
 }
 
 const percentOf = (loaded: number, total: number) => (total > 0 ? Math.floor((loaded / total) * 100) : 100);
+
+/** A count option: the value when it is a whole number ≥ `min`, else the default (as the element, which also warns). */
+const whole = (value: number | undefined, min: number, fallback: number): number =>
+  (value !== undefined && Number.isInteger(value) && value >= min ? value : fallback);
+/** A duration option, ms: the value when it is a number ≥ 0, else the default. */
+const duration = (value: number | undefined, fallback: number): number => (value !== undefined && Number.isFinite(value) && value >= 0 ? value : fallback);
 
 export interface UploadController {
   addEventListener<K extends keyof OssUploadEventMap>(type: K, listener: (event: OssUploadEventMap[K]) => void, options?: boolean | AddEventListenerOptions): void;
@@ -373,7 +379,7 @@ export class UploadController extends EventTarget {
   }
 
   #pump(): void {
-    const limit = Math.max(1, Math.floor(this.#options.concurrency ?? 3));
+    const limit = whole(this.#options.concurrency, 1, 3);
     while (this.#active < limit) {
       const next = this.#entries.find((e) => e.status === 'queued');
       if (!next) break;
@@ -407,8 +413,8 @@ export class UploadController extends EventTarget {
   }
 
   #delay(attempt: number): number {
-    const base = Math.max(0, this.#options.retryDelay ?? 1000);
-    const cap = Math.max(base, this.#options.maxRetryDelay ?? 30_000);
+    const base = duration(this.#options.retryDelay, 1000);
+    const cap = Math.max(base, duration(this.#options.maxRetryDelay, 30_000));
     const exponential = Math.min(cap, base * 2 ** (attempt - 1));
     // "Equal jitter": half fixed, half random, so retries of many files spread out but never hammer.
     return Math.round(exponential / 2 + Math.random() * (exponential / 2));
@@ -445,7 +451,7 @@ export class UploadController extends EventTarget {
     this.dispatchEvent(new OssUploadStartEvent({ file: this.#info(e) }));
     this.#onChange();
 
-    const retries = Math.max(0, Math.floor(this.#options.retries ?? 3));
+    const retries = whole(this.#options.retries, 0, 3);
     for (;;) {
       let result: UploadResult;
       e.moving = false;
@@ -453,7 +459,7 @@ export class UploadController extends EventTarget {
       try {
         const dir = this.#options.dir;
         result = await strategy.upload(e.file, {
-          key, meta: { ...before.detail.meta }, contentType, signal: run.signal, stallTimeout: this.#options.stallTimeout ?? 60_000,
+          key, meta: { ...before.detail.meta }, contentType, signal: run.signal, stallTimeout: duration(this.#options.stallTimeout, 60_000),
           ...(dir ? { dir } : {}),
           onProgress: (loaded) => {
             if (run.signal.aborted) return;

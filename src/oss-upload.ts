@@ -29,6 +29,34 @@ export { DEFAULT_STRINGS, type OssUploadStrings } from './i18n.js';
 const positive = (n: number | undefined): number | undefined => (n !== undefined && Number.isFinite(n) && n >= 1 ? Math.floor(n) : undefined);
 
 const UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3 };
+const wholeFrom = (min: number) => (n: number | undefined): boolean => n !== undefined && Number.isInteger(n) && n >= min;
+const notNegative = (n: number | undefined): boolean => n !== undefined && Number.isFinite(n) && n >= 0;
+/** Most parts in flight the sts engine sends (multipart/plan.ts planParallel). */
+const MOST_PARALLEL = 16;
+
+/** Per element, `name="value"` of the invalid attributes reported so far: each is warned about once. */
+const warned = new WeakMap<Element, Set<string>>();
+
+/**
+ * `value` when `valid`, else `fallback`, after one console warning per element that names the
+ * attribute, its value and what is used instead: a typo must not silently become another setting.
+ */
+function checked<T>(el: Element, attribute: string, value: unknown, valid: boolean, fallback: T, instead: string): T {
+  if (valid) return value as T;
+  const said = `${attribute}="${el.getAttribute(attribute) ?? String(value)}"`;
+  const seen = warned.get(el) ?? new Set<string>();
+  warned.set(el, seen);
+  if (!seen.has(said)) {
+    seen.add(said);
+    console.warn(`<oss-upload>: ${said} is not valid; ${instead} is used instead.`);
+  }
+  return fallback;
+}
+
+/** A size attribute (`max-size`, `part-size`, …): absent, or bytes ≥ `min` (its converter gives undefined for what it cannot read). */
+const validSize = (el: Element, attribute: string, value: number | undefined, min: number): boolean =>
+  (value === undefined ? !el.hasAttribute(attribute) : Number.isFinite(value) && value >= min);
+
 
 /** Sizes in bytes, or with a binary unit: `1048576`, `500KB`, `10 MB`, `1.5GiB`. */
 export const sizeConverter: ComplexAttributeConverter<number | undefined> = {
@@ -447,23 +475,26 @@ export class OssUpload extends LitElement {
       withCredentials: this.withCredentials,
       fetchCredentials: this.fetchCredentials,
       accept: this.accept,
-      maxSize: this.maxSize,
-      minSize: this.minSize,
-      maxFiles: this.maxFiles,
+      maxSize: checked(this, 'max-size', this.maxSize, validSize(this, 'max-size', this.maxSize, 0), undefined, 'no size limit'),
+      minSize: checked(this, 'min-size', this.minSize, validSize(this, 'min-size', this.minSize, 0), undefined, 'no minimum size'),
+      maxFiles: checked(this, 'max-files', this.maxFiles,
+        this.maxFiles === undefined ? !this.hasAttribute('max-files') : wholeFrom(0)(this.maxFiles), undefined, 'no limit on the number of files'),
       multiple: this.multiple,
       dir: this.uploadDir,
-      concurrency: Number.isFinite(this.concurrency) && this.concurrency > 0 ? this.concurrency : 3,
-      retries: Number.isFinite(this.retries) && this.retries >= 0 ? this.retries : 3,
-      retryDelay: Number.isFinite(this.retryDelay) && this.retryDelay >= 0 ? this.retryDelay : 1000,
+      concurrency: checked(this, 'concurrency', this.concurrency, wholeFrom(1)(this.concurrency), 3, '3 (the default)'),
+      retries: checked(this, 'retries', this.retries, wholeFrom(0)(this.retries), 3, '3 (the default)'),
+      retryDelay: checked(this, 'retry-delay', this.retryDelay, notNegative(this.retryDelay), 1000, '1000 ms (the default)'),
       manual: this.manual,
-      stallTimeout: Number.isFinite(this.stallTimeout) && this.stallTimeout >= 0 ? this.stallTimeout : 60_000,
+      stallTimeout: checked(this, 'stall-timeout', this.stallTimeout, notNegative(this.stallTimeout), 60_000, '60000 ms (the default)'),
       keyTemplate: this.keyTemplate || DEFAULT_KEY_TEMPLATE,
       // Read by the strategies that know them (sts); others ignore them.
       strategyOptions: {
         // Only what the page set: a default here would override a registered strategy's own settings.
-        engine: this.engine === 'ali-oss' ? 'ali-oss' : undefined,
-        partSize: positive(this.partSize),
-        parallel: positive(this.parallel),
+        engine: checked<string>(this, 'engine', this.engine, ['native', 'ali-oss', ''].includes(this.engine), 'native', 'native (the default)') === 'ali-oss'
+          ? 'ali-oss' : undefined,
+        partSize: positive(checked(this, 'part-size', this.partSize, validSize(this, 'part-size', this.partSize, 1), undefined,
+          'the part size chosen by the file\'s size')),
+        parallel: parallel === undefined ? undefined : checked(this, 'parallel', parallel, parallel <= MOST_PARALLEL, MOST_PARALLEL, `${MOST_PARALLEL} (the most)`),
         bucket: this.bucket || undefined,
         region: this.region || undefined,
         ossEndpoint: this.ossEndpoint || undefined,
@@ -516,6 +547,8 @@ export class OssUpload extends LitElement {
 
   readonly #handleDragEnter = (event: DragEvent): void => {
     if (this.disabled || !event.dataTransfer?.types.includes('Files')) return;
+    const parallel = checked(this, 'parallel', this.parallel,
+      this.parallel === undefined ? !this.hasAttribute('parallel') : wholeFrom(1)(this.parallel), undefined, '4 (the default)');
     event.preventDefault();
     this.#dragDepth++;
     this.#setDragging(true);
