@@ -468,6 +468,8 @@ export class OssUpload extends LitElement {
   }
 
   #sync(): void {
+    const parallel = checked(this, 'parallel', this.parallel,
+      this.parallel === undefined ? !this.hasAttribute('parallel') : wholeFrom(1)(this.parallel), undefined, '4 (the default)');
     this.#controller.configure({
       strategy: this.strategy || DEFAULT_STRATEGY,
       endpoint: this.endpoint,
@@ -547,8 +549,6 @@ export class OssUpload extends LitElement {
 
   readonly #handleDragEnter = (event: DragEvent): void => {
     if (this.disabled || !event.dataTransfer?.types.includes('Files')) return;
-    const parallel = checked(this, 'parallel', this.parallel,
-      this.parallel === undefined ? !this.hasAttribute('parallel') : wholeFrom(1)(this.parallel), undefined, '4 (the default)');
     event.preventDefault();
     this.#dragDepth++;
     this.#setDragging(true);
