@@ -66,24 +66,52 @@ describe('UploadController (headless)', () => {
   });
 
   it('retries retryable errors with growing delays, fails refusals at once', async () => {
-    const strategy = fakeStrategy(async (f, _ctx, attempt) => {
-      if (f.name === 'flaky' && attempt < 3) throw new UploadError('network', 'down');
-      if (f.name === 'refused') throw new UploadError('oss-error', 'no', { status: 403, ossCode: 'AccessDenied' });
-    });
-    const controller = new UploadController({ strategy, retryDelay: 10 });
-    const events = collect(controller);
-    const delays: number[] = [];
-    controller.addEventListener('oss-upload-retry', (e) => delays.push(e.detail.delay));
-    const done = completed(controller);
-    controller.addFiles([file('flaky'), file('refused')]);
-    const { detail } = await done;
-    expect(detail.successful.map((f) => f.name)).to.deep.equal(['flaky']);
-    expect(detail.failed.map((f) => [f.name, f.error?.code, f.error?.ossCode])).to.deep.equal([['refused', 'oss-error', 'AccessDenied']]);
-    expect(strategy.calls.get('refused')).to.equal(1);
-    expect(strategy.calls.get('flaky')).to.equal(3);
-    expect(delays[0]).to.be.within(5, 10);
-    expect(delays[1]).to.be.within(10, 20);
-    expect(events.filter(([t]) => t === 'oss-upload-retry').map(([, n]) => n)).to.deep.equal(['flaky', 'flaky']);
+    // The jitter (Math.random) held at each end of its range, so that the schedule is exact: with it
+    // free, a schedule that does not grow passed now and then (the ranges of two waits overlap).
+    const random = Math.random;
+    for (const [jitter, expected] of [[0, [5, 10, 20]], [0.999999, [10, 20, 40]]] as const) {
+      Math.random = () => jitter;
+      try {
+        const strategy = fakeStrategy(async (f, _ctx, attempt) => {
+          if (f.name === 'flaky' && attempt < 4) throw new UploadError('network', 'down');
+          if (f.name === 'refused') throw new UploadError('oss-error', 'no', { status: 403, ossCode: 'AccessDenied' });
+        });
+        const controller = new UploadController({ strategy, retryDelay: 10, maxRetryDelay: 1000 });
+        const events = collect(controller);
+        const delays: number[] = [];
+        controller.addEventListener('oss-upload-retry', (e) => delays.push(e.detail.delay));
+        const done = completed(controller);
+        controller.addFiles([file('flaky'), file('refused')]);
+        const { detail } = await done;
+        expect(detail.successful.map((f) => f.name)).to.deep.equal(['flaky']);
+        expect(detail.failed.map((f) => [f.name, f.error?.code, f.error?.ossCode])).to.deep.equal([['refused', 'oss-error', 'AccessDenied']]);
+        expect(strategy.calls.get('refused')).to.equal(1);
+        expect(strategy.calls.get('flaky')).to.equal(4);
+        expect(delays, `jitter ${jitter}`).to.deep.equal(expected);
+        expect(events.filter(([t]) => t === 'oss-upload-retry').map(([, n]) => n)).to.deep.equal(['flaky', 'flaky', 'flaky']);
+      } finally {
+        Math.random = random;
+      }
+    }
+  });
+
+  it('caps the delay at maxRetryDelay', async () => {
+    const random = Math.random;
+    Math.random = () => 0.999999;
+    try {
+      const strategy = fakeStrategy(async (_f, _ctx, attempt) => {
+        if (attempt < 4) throw new UploadError('network', 'down');
+      });
+      const controller = new UploadController({ strategy, retryDelay: 10, maxRetryDelay: 15 });
+      const delays: number[] = [];
+      controller.addEventListener('oss-upload-retry', (e) => delays.push(e.detail.delay));
+      const done = completed(controller);
+      controller.addFiles([file('capped')]);
+      await done;
+      expect(delays).to.deep.equal([10, 15, 15]); // uncapped: 10, 20, 40
+    } finally {
+      Math.random = random;
+    }
   });
 
   it('abort() while waiting to retry stops the file; remove() takes it off the list', async () => {
