@@ -1,5 +1,6 @@
-// `vite build`: dist/oss-upload.bundle.js, one self-contained ES module (Lit included) that a plain
-// HTML page loads with <script type="module" src=...> and nothing else installed.
+// `vite build`: dist/oss-upload.bundle.js, one self-contained, minified ES module (Lit included) that
+// a plain HTML page loads with <script type="module" src=...> and nothing else installed (the CDN
+// file). No source map: it would be mostly Lit's; the unbundled dist/*.js files are the readable ones.
 import { defineConfig } from 'vite';
 
 export default defineConfig({
@@ -8,6 +9,10 @@ export default defineConfig({
     outDir: 'dist',
     emptyOutDir: false,
     target: 'es2022',
-    sourcemap: true,
+    minify: 'oxc',
+    sourcemap: false,
+    // Vite keeps whitespace and pure annotations in ES libraries, for bundlers that read them
+    // again; this file is for pages: minify it fully, keeping Lit's license comments.
+    rolldownOptions: { output: { minify: true, comments: { legal: true, annotation: false, jsdoc: false } } },
   },
 });

@@ -1,10 +1,10 @@
 // sts: temporary credentials from the app's endpoint, then the bytes straight to OSS through the
 // lean multipart engine (src/strategies/multipart), or through ali-oss with `engine: 'ali-oss'`
-// (loaded with a dynamic import only then). One strategy instance per element: its credentials
-// are shared by every file and part, fetched once, refreshed shortly before `Expiration` and
-// again when OSS refuses the token, one refresh in flight at a time. Credentials without a
-// security token (a long-term AccessKey in the page) are refused unless the page opts in with
-// `insecureAllowLongTermKeys`. DESIGN.md "sts"; OSS-PROTOCOL.md §5, §7.
+// (oss-upload/ali-oss, an entry of its own, registers it here). One strategy instance per
+// element: its credentials are shared by every file and part, fetched once, refreshed shortly
+// before `Expiration` and again when OSS refuses the token, one refresh in flight at a time.
+// Credentials without a security token (a long-term AccessKey in the page) are refused unless the
+// page opts in with `insecureAllowLongTermKeys`. DESIGN.md "sts"; OSS-PROTOCOL.md §5, §7.
 import { CredentialCache, abortable, requestCredentials, type CredentialsConfig, type Expiring } from '../credentials.js';
 import { UploadError } from '../errors.js';
 import { joinKey, objectUrl } from '../keys.js';
@@ -12,7 +12,7 @@ import type { V4Credentials } from '../signing/index.js';
 import { LocalCheckpointStore, fingerprint, type CheckpointStore } from './multipart/checkpoint.js';
 import { MultipartUpload, PauseControl, type CredentialSource } from './multipart/engine.js';
 import { TOKEN_ERRORS, abortedError, bucketUrl, type OssTarget } from './multipart/http.js';
-import type { AliOssKit } from './sts-alioss.js';
+import type { AliOssKit, uploadWithAliOss } from './sts-alioss.js';
 import { DEFAULT_PUT_THRESHOLD, MAX_MULTIPART_SIZE, planParts } from './multipart/plan.js';
 import type { StrategyOptions, UploadContext, UploadResult, UploadStrategy } from './types.js';
 
@@ -140,6 +140,17 @@ const ALI_OSS_KIT: AliOssKit = {
   tokenErrors: TOKEN_ERRORS,
 };
 
+/**
+ * The ali-oss engine, present once `oss-upload/ali-oss` (src/ali-oss.ts) is imported: it registers
+ * itself, so that bundles of apps that never import it hold no ali-oss code at all.
+ */
+let aliOssEngine: typeof uploadWithAliOss | undefined;
+
+/** Called by `oss-upload/ali-oss` when imported; makes `engine: 'ali-oss'` available. */
+export function registerAliOssEngine(engine: typeof uploadWithAliOss): void {
+  aliOssEngine = engine;
+}
+
 /** The sts strategy: see the file's comment. One instance per element. */
 export class StsStrategy implements UploadStrategy {
   readonly name = 'sts';
@@ -259,7 +270,11 @@ export class StsStrategy implements UploadStrategy {
     this.#running.set(file, (this.#running.get(file) ?? 0) + 1);
     try {
       if (config.engine === 'ali-oss') {
-        const { uploadWithAliOss } = await import('./sts-alioss.js');
+        const uploadWithAliOss = aliOssEngine;
+        if (!uploadWithAliOss) {
+          throw new UploadError('unknown-strategy',
+            'engine "ali-oss" is not loaded: import \'oss-upload/ali-oss\' once in the app (and install the ali-oss package), or use the default engine.');
+        }
         const plan = planParts(file.size, {
           ...(config.partSize ? { partSize: config.partSize } : {}), ...(config.parallel ? { parallel: config.parallel } : {}),
         });

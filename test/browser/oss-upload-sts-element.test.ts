@@ -2,6 +2,7 @@
 // strategy, pause / resume as methods, buttons and events) in Chromium, against the emulator over
 // HTTP and the sts endpoints of test/browser/sts-servers.mjs.
 import { expect } from '@open-wc/testing';
+import '../../src/ali-oss.js'; // registers engine "ali-oss", as oss-upload/ali-oss does in an app
 import { crc64 } from '../../src/signing/crc64.js';
 import type { OssUpload } from '../../src/oss-upload.js';
 import { UploadController } from '../../src/controller.js';

@@ -2,6 +2,7 @@
 // over HTTP, with the sts endpoints of test/browser/sts-servers.mjs (oss-upload/server's
 // createStsHandler calling the emulator's /_sts) on the page's own origin.
 import { expect } from '@open-wc/testing';
+import '../../src/ali-oss.js'; // registers engine "ali-oss", as oss-upload/ali-oss does in an app
 import { crc64 } from '../../src/signing/crc64.js';
 import { StsStrategy, parseStsCredentials, refreshTime, type StsSettings } from '../../src/strategies/sts.js';
 import { MAX_MULTIPART_SIZE, MAX_PARTS, grownPartSize, minimumPartSize, planParts } from '../../src/strategies/multipart/plan.js';
