@@ -4,7 +4,7 @@
 import type { CallbackService, ParsedCallback } from './callback.js';
 import { randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import type { Readable } from 'node:stream';
+import { pipeline, type Readable, type Transform } from 'node:stream';
 import { XMLParser } from 'fast-xml-parser';
 import { authenticate, type AuthContext } from './auth.js';
 import { errors, errorXml, OssError, xmlElements, xmlEscape } from './errors.js';
@@ -45,6 +45,7 @@ export interface RequestLogEntry {
   partNumber?: number;
   uploadId?: string;
   accessKeyId?: string;
+  /** The answer's status; -1 when the client went away (or was cut off) before it had the whole answer. */
   status: number;
   code?: string;
   fault?: 'error' | 'drop';
@@ -62,9 +63,21 @@ export interface ServerContext extends AuthContext {
   /** Expose `ETag` to browsers (turn off to reproduce the common bucket misconfiguration). */
   exposeEtag: boolean;
   log: RequestLogEntry[];
+  /** Longest silence of a client the emulator waits on (body bytes, or reading the answer); 0 waits forever. */
+  idleTimeoutMs?: number;
 }
 
 const MAX_OBJECT_SIZE = 5 * 1024 ** 3;
+/** Largest body of `/_sts` and `/_emulator/*` requests. */
+const ADMIN_BODY_LIMIT = 64 * 1024;
+/** A refused request whose unread rest is at most this is read to its end, so that its connection stays usable. */
+const DRAIN_LIMIT = 256 * 1024;
+/** How long that rest may take to arrive before the answer closes the connection instead. */
+const DRAIN_WAIT_MS = 2000;
+/** After an answer that closes the connection, what the client still sends is read (and dropped) this long, or
+ * this much, before the socket goes: closing on unread bytes resets the connection, and the client may lose the answer. */
+const LINGER_MS = 2000;
+const LINGER_BYTES = 16 * 1024 * 1024;
 const MAX_LOG = 20000;
 const CORS_METHODS = 'GET, PUT, POST, DELETE, HEAD';
 
@@ -130,6 +143,104 @@ async function drain(body: Readable): Promise<void> {
   for await (const _ of body) { /* discard */ }
 }
 
+/** The request was cut (or its client left) before the answer: there is no one to answer. */
+function clientGone(): Error {
+  return Object.assign(new Error('The client went away before the answer.'), { code: 'ECLIENTGONE' });
+}
+
+const requestTimeout = () => new OssError(400, 'RequestTimeout',
+  'Your socket connection to the server was not read from or written to within the timeout period.');
+
+/**
+ * A request's body as every handler reads it (paced by the bandwidth fault). It has an owner from
+ * the request's first moment: however the request ends, the stream ends or fails, and its 'error'
+ * always has a listener.
+ */
+class RequestBody {
+  readonly stream: Transform;
+  /** Body bytes received so far. */
+  received = 0;
+  /** When the client last sent body bytes (ms since the epoch). */
+  lastData = Date.now();
+  /** The idle timeout ended it: the answer closes the connection. */
+  timedOut = false;
+
+  constructor(readonly req: IncomingMessage, throttle: Transform) {
+    this.stream = throttle;
+    // Readers hear errors through their own pipeline or iterator; this one keeps a late error from being uncaught.
+    throttle.on('error', () => {});
+    req.on('error', () => {});
+    req.on('data', (chunk: Buffer) => {
+      this.received += chunk.length;
+      this.lastData = Date.now();
+    });
+    // Closed before its end (cut, or the socket closed with the body unread): the body fails, so no reader waits forever.
+    req.once('close', () => {
+      if (!req.readableEnded) throttle.destroy(clientGone());
+    });
+    req.pipe(throttle);
+  }
+
+  /** The emulator waits on the client for body bytes (and is not holding them back itself). */
+  get waiting(): boolean {
+    const r = this.req;
+    return !r.readableEnded && !r.destroyed && r.readableFlowing !== false && r.readableLength === 0;
+  }
+
+  /**
+   * Before an answer: whether the connection can carry the client's next request. It can when the
+   * body was read to its end; otherwise the rest is dropped from now on, and waited for when it is
+   * small and of known length, so that the next request on the connection is read at once.
+   */
+  async settle(close: boolean): Promise<boolean> {
+    const req = this.req;
+    if (req.readableEnded) return true;
+    req.unpipe(this.stream);
+    this.stream.destroy();
+    req.resume();
+    if (close) return false;
+    if (req.complete) return this.#ended();
+    const length = Number(first(req.headers, 'content-length'));
+    if (req.headers['transfer-encoding'] !== undefined || !Number.isSafeInteger(length) || length - this.received > DRAIN_LIMIT) return false;
+    return this.#ended();
+  }
+
+  #ended(): Promise<boolean> {
+    const req = this.req;
+    if (req.readableEnded) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (ended: boolean) => {
+        clearTimeout(timer);
+        req.off('end', onEnd).off('close', onClose);
+        resolve(ended);
+      };
+      const onEnd = () => done(true);
+      const onClose = () => done(req.readableEnded);
+      const timer = setTimeout(() => done(false), DRAIN_WAIT_MS);
+      req.on('end', onEnd).on('close', onClose);
+    });
+  }
+
+  /** After an answer that closes the connection: drops what the client still sends, for a bounded while. */
+  linger(): Promise<void> {
+    const req = this.req;
+    if (req.readableEnded || req.destroyed) return Promise.resolve();
+    const start = this.received;
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        req.off('data', onData).off('end', done).off('close', done);
+        resolve();
+      };
+      const onData = () => {
+        if (this.received - start > LINGER_BYTES) done();
+      };
+      const timer = setTimeout(done, LINGER_MS);
+      req.on('data', onData).on('end', done).on('close', done);
+    });
+  }
+}
+
 /** Identifies the operation from method, target and query. */
 export function operationOf(method: string, bucket: string | undefined, key: string | undefined, q: Map<string, string>): string {
   if (!bucket) return method === 'GET' ? 'ListBuckets' : 'Unknown';
@@ -178,11 +289,13 @@ export class EmulatorServer {
   /** The node:http request listener. */
   readonly listener = (req: IncomingMessage, res: ServerResponse): void => {
     this.#serve(req, res).catch((err: unknown) => {
-      // A last resort: the handler failed in a way it did not turn into an OSS error.
-      if (!res.headersSent) {
+      // A last resort: the handler failed in a way it did not turn into an OSS error. The body's
+      // state is unknown here, so the connection closes after the answer.
+      try {
+        if (res.headersSent || res.destroyed) return void res.destroy();
         const e = errors.internalError(err instanceof Error ? err.message : String(err));
-        res.writeHead(500, { 'Content-Type': 'application/xml' }).end(errorXml(e, newRequestId(), req.headers.host ?? ''));
-      } else {
+        res.writeHead(500, { 'Content-Type': 'application/xml', Connection: 'close' }).end(errorXml(e, newRequestId(), req.headers.host ?? ''));
+      } catch {
         res.destroy();
       }
     });
@@ -219,33 +332,58 @@ export class EmulatorServer {
     if (isAdmin && origin) cors = { ...this.#corsHeaders(origin), 'Access-Control-Allow-Origin': origin, Vary: 'Origin' };
     const common = { 'x-oss-request-id': requestId, Server: 'AliyunOSS', Date: new Date(this.ctx.now()).toUTCString() };
     const entry: RequestLogEntry = { time: new Date().toISOString(), requestId, method, op: 'Unknown', status: 0 };
+    // Before any await: from here on the body has an owner, however the request ends.
+    const inbound = new RequestBody(req, this.ctx.faults.throttle());
+    const body: Readable = inbound.stream;
+    const socket = req.socket;
+    const gone = () => res.destroyed || socket.destroyed;
+    this.#watch(inbound, res, entry);
 
-    const send = (reply: Reply) => {
-      entry.status = reply.status;
-      const headers = { ...common, ...(cors ?? {}), ...reply.headers };
-      if (reply.body === undefined || method === 'HEAD') {
-        if (reply.body && typeof (reply.body as Readable).destroy === 'function') (reply.body as Readable).destroy();
-        res.writeHead(reply.status, headers).end();
-      } else if (typeof reply.body === 'string' || Buffer.isBuffer(reply.body)) {
-        const buf = typeof reply.body === 'string' ? Buffer.from(reply.body) : reply.body;
-        res.writeHead(reply.status, { ...headers, 'Content-Length': String(buf.length) }).end(buf);
-      } else {
-        res.writeHead(reply.status, headers);
-        reply.body.on('error', () => res.destroy()).pipe(res);
+    const send = async (reply: Reply): Promise<void> => {
+      const stream = reply.body === undefined || typeof reply.body === 'string' || Buffer.isBuffer(reply.body) ? undefined : reply.body;
+      const keep = gone() ? false : await inbound.settle(inbound.timedOut);
+      if (gone()) {
+        stream?.destroy();
+        entry.status = -1;
+        return;
       }
+      entry.status = reply.status;
+      const headers: Record<string, string> = { ...common, ...(cors ?? {}), ...reply.headers };
+      // Answered before the body was in, and its rest is large or unknown: the client must reconnect.
+      if (!keep) headers['Connection'] = 'close';
+      if (stream && method !== 'HEAD') {
+        res.writeHead(reply.status, headers);
+        // pipeline, not pipe: a client that leaves mid-answer also closes the file being read.
+        pipeline(stream, res, (err) => {
+          if (err) entry.status = -1;
+        });
+        return;
+      }
+      stream?.destroy();
+      let payload = reply.body === undefined || method === 'HEAD' ? undefined
+        : typeof reply.body === 'string' ? Buffer.from(reply.body) : reply.body as Buffer;
+      // A body-less answer that lingers still needs its length, or the client would wait for the close.
+      if (!keep && !payload && method !== 'HEAD' && reply.status !== 204 && reply.status !== 304) payload = Buffer.alloc(0);
+      if (payload) headers['Content-Length'] = String(payload.length);
+      res.writeHead(reply.status, headers);
+      if (keep) return void res.end(payload);
+      if (payload?.length) res.write(payload);
+      else res.flushHeaders();
+      await inbound.linger();
+      res.end();
     };
-    const sendError = (err: OssError) => {
+    const sendError = (err: OssError): Promise<void> => {
       entry.code = err.code;
       const body = errorXml(err, requestId, host);
       const headers: Record<string, string> = { 'Content-Type': 'application/xml', 'x-oss-ec': err.ec };
       if (method === 'HEAD') headers['x-oss-err'] = Buffer.from(body).toString('base64');
-      send(new Reply(err.status, headers, body));
+      return send(new Reply(err.status, headers, body));
     };
     this.#record(entry);
 
     try {
-      if (method === 'OPTIONS') return send(this.#preflight(req, origin, isAdmin));
-      if (isAdmin) return send(await this.#admin(method, rawPath, query, req));
+      if (method === 'OPTIONS') return await send(this.#preflight(req, origin, isAdmin));
+      if (isAdmin) return await send(await this.#admin(method, rawPath, query, req, body, gone));
 
       let path: string;
       try {
@@ -274,16 +412,18 @@ export class EmulatorServer {
       if (q.has('uploadId')) entry.uploadId = q.get('uploadId');
 
       await this.ctx.faults.delay();
+      // Cut while the latency fault held it: the request has no effect.
+      if (gone()) throw clientGone();
       const fault = this.ctx.faults.decide(op);
       if (fault) {
         entry.fault = fault;
         if (fault === 'drop') {
           entry.status = -1;
-          req.socket.destroy();
+          socket.destroy();
           return;
         }
-        await drain(req);
-        return sendError(errors.internalError());
+        await drain(body);
+        return await sendError(errors.internalError());
       }
 
       for (const [name] of query) {
@@ -293,12 +433,9 @@ export class EmulatorServer {
       }
       if (op === 'Unknown') throw errors.notImplemented(`${method} on this resource`);
       if (bucket && !this.ctx.store.hasBucket(bucket)) {
-        await drain(req);
+        await drain(body);
         throw errors.noSuchBucket(bucket);
       }
-      const body = this.ctx.faults.throttle();
-      req.pipe(body);
-      req.on('close', () => { if (!req.complete) body.destroy(new Error('client disconnected')); });
       const bucketUrl = `http://${host}${hostname.endsWith('.localhost') && hostname !== 'localhost' ? '' : `/${bucket ?? ''}`}`;
 
       if (op === 'PostObject') {
@@ -309,34 +446,30 @@ export class EmulatorServer {
         if (result.error) {
           entry.code = result.error.code;
           const xmlBody = errorXml(result.error, requestId, host);
-          return send(new Reply(result.status, { ...result.headers, 'Content-Type': 'application/xml', 'x-oss-ec': result.error.ec }, xmlBody));
+          return await send(new Reply(result.status, { ...result.headers, 'Content-Type': 'application/xml', 'x-oss-ec': result.error.ec }, xmlBody));
         }
-        return send(new Reply(result.status, result.headers, result.body));
+        return await send(new Reply(result.status, result.headers, result.body));
       }
 
-      let record: CredentialRecord;
-      try {
-        record = await authenticate({ method, bucket, key, headers: req.headers, query }, this.ctx);
-      } catch (err) {
-        body.resume();
-        throw err;
-      }
+      // A refusal leaves the body unread: the answer settles it (drained when small, else the connection closes).
+      const record: CredentialRecord = await authenticate({ method, bucket, key, headers: req.headers, query }, this.ctx);
       entry.accessKeyId = record.accessKeyId;
       const action = ACTIONS[op];
       if (action && bucket && !this.ctx.authorize(record, action, bucket, key ?? '')) {
-        body.resume();
         throw errors.accessDenied('You have no right to access this object because of the policy of your security token.', {
           Action: action, Resource: `acs:oss:*:*:${bucket}/${key ?? ''}`,
         });
       }
-      return send(await this.#operation(op, bucket!, key, q, req.headers, body, bucketUrl, record));
+      return await send(await this.#operation(op, bucket!, key, q, req.headers, body, bucketUrl, record));
     } catch (err) {
-      if (err instanceof OssError) return sendError(err);
-      if ((err as NodeJS.ErrnoException)?.code === 'ERR_STREAM_PREMATURE_CLOSE' || req.destroyed) {
+      // Cut requests first: whatever error the cut caused, there is no one to answer.
+      const code = (err as NodeJS.ErrnoException | undefined)?.code;
+      if (gone() || code === 'ECLIENTGONE' || code === 'ERR_STREAM_PREMATURE_CLOSE') {
         entry.status = -1;
         res.destroy();
         return;
       }
+      if (err instanceof OssError) return await sendError(err);
       throw err;
     }
   }
@@ -344,6 +477,50 @@ export class EmulatorServer {
   #record(entry: RequestLogEntry): void {
     this.ctx.log.push(entry);
     if (this.ctx.log.length > MAX_LOG) this.ctx.log.splice(0, this.ctx.log.length - MAX_LOG);
+  }
+
+  /**
+   * The idle timeout: ends a request whose client stays silent while the emulator waits on it — for
+   * body bytes, or to take the answer. Time the emulator itself holds the request (a latency fault,
+   * a body paced by the bandwidth fault, a slow callback) does not count.
+   */
+  #watch(inbound: RequestBody, res: ServerResponse, entry: RequestLogEntry): void {
+    const idle = this.ctx.idleTimeoutMs ?? 0;
+    if (!(idle > 0)) return;
+    const socket = inbound.req.socket;
+    let since = Date.now();
+    let written = socket.bytesWritten;
+    const timer = setInterval(() => {
+      const now = Date.now();
+      const answering = res.headersSent && res.writableNeedDrain;
+      const progressed = socket.bytesWritten !== written;
+      written = socket.bytesWritten;
+      // Once the answer has begun, only the client's reading of it is watched.
+      if ((answering && progressed) || (!answering && (res.headersSent || !inbound.waiting))) {
+        since = now;
+        return;
+      }
+      if (now - (answering ? since : Math.max(since, inbound.lastData)) >= idle) {
+        clearInterval(timer);
+        entry.code = 'RequestTimeout';
+        if (answering) {
+          entry.status = -1;
+          socket.destroy();
+          return;
+        }
+        // The reader fails with RequestTimeout and answers it (closing the connection); if nothing
+        // reads the body now, the socket goes after another idle period.
+        inbound.timedOut = true;
+        inbound.stream.destroy(requestTimeout());
+        const last = setTimeout(() => {
+          if (!res.writableFinished) socket.destroy();
+        }, idle);
+        last.unref();
+        res.once('close', () => clearTimeout(last));
+      }
+    }, Math.min(Math.max(idle / 4, 20), 5000));
+    timer.unref();
+    res.once('close', () => clearInterval(timer));
   }
 
   #preflight(req: IncomingMessage, origin: string | undefined, isAdmin: boolean): Reply {
@@ -362,21 +539,31 @@ export class EmulatorServer {
     });
   }
 
-  async #admin(method: string, path: string, query: QueryPairs, req: IncomingMessage): Promise<Reply> {
+  async #admin(method: string, path: string, query: QueryPairs, req: IncomingMessage, body: Readable, gone: () => boolean): Promise<Reply> {
     const json = (status: number, value: unknown) =>
       new Reply(status, { 'Content-Type': 'application/json' }, JSON.stringify(value));
     const q = new Map(query);
     if (path === '/_sts') {
-      const body = await readBody(req, 64 * 1024);
-      const result = await this.ctx.sts.handle({ method, headers: req.headers, url: req.url ?? '/_sts' }, body);
+      const raw = await readBody(body, ADMIN_BODY_LIMIT);
+      // A client that left once its body was in gets nothing issued.
+      if (gone()) throw clientGone();
+      const result = await this.ctx.sts.handle({ method, headers: req.headers, url: req.url ?? '/_sts' }, raw);
       return json(result.status, result.body);
     }
     const route = path.slice('/_emulator/'.length);
     if (route === 'faults') {
       if (method === 'GET') return json(200, this.ctx.faults.config);
       if (method === 'PUT' || method === 'POST') {
+        let raw: Buffer;
         try {
-          this.ctx.faults.set(validateFaults(JSON.parse((await readBody(req, 64 * 1024)).toString('utf8'))));
+          raw = await readBody(body, ADMIN_BODY_LIMIT);
+        } catch (err) {
+          if (err instanceof OssError) return json(400, { code: 'InvalidFaults', message: err.message });
+          throw err;
+        }
+        if (gone()) throw clientGone();
+        try {
+          this.ctx.faults.set(validateFaults(JSON.parse(raw.toString('utf8'))));
         } catch (err) {
           return json(400, { code: 'InvalidFaults', message: (err as Error).message });
         }

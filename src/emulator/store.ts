@@ -56,6 +56,8 @@ export class ObjectStore {
 
   /** Creates the buckets that do not exist yet and loads what the folder already holds. */
   async init(buckets: readonly string[]): Promise<void> {
+    // What a previous process left half-written (it stopped mid-upload) is nobody's any more.
+    await rm(join(this.#dir, 'tmp'), { recursive: true, force: true });
     await mkdir(join(this.#dir, 'tmp'), { recursive: true });
     await mkdir(join(this.#dir, 'buckets'), { recursive: true });
     for (const b of buckets) await mkdir(join(this.#dir, 'buckets', b, 'objects'), { recursive: true });
@@ -138,10 +140,15 @@ export class ObjectStore {
       throw err;
     }
     const base = join(this.#dir, 'buckets', bucket, 'objects', fileName(meta.key));
-    await rename(file, base + '.data');
     const tmpMeta = join(this.#dir, 'tmp', randomBytes(12).toString('hex'));
-    await writeFile(tmpMeta, JSON.stringify(meta));
-    await rename(tmpMeta, base + '.json');
+    try {
+      await rename(file, base + '.data');
+      await writeFile(tmpMeta, JSON.stringify(meta));
+      await rename(tmpMeta, base + '.json');
+    } catch (err) {
+      await Promise.all([rm(file, { force: true }), rm(tmpMeta, { force: true })]);
+      throw err;
+    }
     objects.set(meta.key, meta);
     return meta;
   }
@@ -242,8 +249,15 @@ export class ObjectStore {
       lastModified: new Date().toISOString(),
     };
     const base = join(this.#uploadDir(u.bucket, u.uploadId), `part-${String(partNumber).padStart(5, '0')}`);
-    await rename(w.file, base + '.data');
-    await writeFile(base + '.json', JSON.stringify(part));
+    try {
+      await rename(w.file, base + '.data');
+      await writeFile(base + '.json', JSON.stringify(part));
+    } catch (err) {
+      await rm(w.file, { force: true });
+      // Aborted while the part was arriving: its folder is gone.
+      if (!this.#uploads.has(u.uploadId)) throw errors.noSuchUpload(u.uploadId);
+      throw err;
+    }
     return part;
   }
 
