@@ -24,6 +24,11 @@ export interface OssUploadStrings {
   removeLabel: string;
   progressLabel: string;
   fileListLabel: string;
+  /** Form validation: `required` and no stored file (`valueMissingOne` without `multiple`). */
+  valueMissing: string;
+  valueMissingOne: string;
+  /** Form validation: files are still uploading (or paused), so the form cannot be submitted yet. */
+  uploading: string;
   status: Record<UploadStatus, string>;
   errors: Record<UploadErrorCode, string>;
   /** Friendlier words for some OSS error codes (shown instead of the generic `oss-error`). */
@@ -47,6 +52,9 @@ export const DEFAULT_STRINGS: OssUploadStrings = {
   removeLabel: 'Remove {name}',
   progressLabel: 'Upload progress of {name}',
   fileListLabel: 'Files',
+  valueMissing: 'Please upload one or more files.',
+  valueMissingOne: 'Please upload a file.',
+  uploading: 'Please wait until the files have finished uploading.',
   status: {
     pending: 'Ready',
     queued: 'Waiting',

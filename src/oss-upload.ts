@@ -9,10 +9,11 @@ import { UploadController, type UploadFile } from './controller.js';
 import type { FetchCredentials, RequestHeaders } from './credentials.js';
 import {
   EVENT_NAMES, OssUploadErrorEvent, OssUploadPauseEvent, OssUploadRejectEvent, OssUploadResumeEvent, OssUploadSuccessEvent, refire,
-  type OssUploadEvent,
+  type OssUploadEvent, type UploadFileInfo,
 } from './events.js';
 import { DEFAULT_STRINGS, errorText, format, formatBytes, mergeStrings, type OssUploadStrings } from './i18n.js';
 import { DEFAULT_KEY_TEMPLATE } from './keys.js';
+import { FormControl } from './form.js';
 import { DEFAULT_STRATEGY } from './strategies/index.js';
 
 export * from './events.js';
@@ -133,6 +134,9 @@ export const sizeConverter: ComplexAttributeConverter<number | undefined> = {
  * @fires {OssUploadCompleteEvent} oss-upload-complete - The queue drained: `successful`, `failed`, `aborted`.
  */
 export class OssUpload extends LitElement {
+  /** A form control (ElementInternals): see README "Forms". */
+  static formAssociated = true;
+
   static override styles = css`
     :host {
       display: block;
@@ -164,7 +168,8 @@ export class OssUpload extends LitElement {
       border-color: var(--oss-upload-accent-color, #1a73e8);
       background: var(--oss-upload-dragover-background, #e8f0fe);
     }
-    :host([disabled]) [part~='dropzone'] {
+    :host([disabled]) [part~='dropzone'],
+    :host(:disabled) [part~='dropzone'] {
       cursor: not-allowed;
       opacity: 0.6;
     }
@@ -352,7 +357,7 @@ export class OssUpload extends LitElement {
   @property({ attribute: 'stall-timeout', type: Number }) stallTimeout = 60_000;
   /** Waits for `upload()` instead of starting as soon as files are chosen. */
   @property({ type: Boolean }) manual = false;
-  /** Blocks choosing and dropping files. */
+  /** Blocks choosing and dropping files; so does a disabled `<fieldset>`. A disabled element is left out of its form's data and validation. */
   @property({ type: Boolean, reflect: true }) disabled = false;
   /** Sends cookies to a cross-origin endpoint (`fetch` with `credentials: 'include'`). */
   @property({ attribute: 'with-credentials', type: Boolean }) withCredentials = false;
@@ -382,12 +387,20 @@ export class OssUpload extends LitElement {
   @property({ attribute: false }) fetchCredentials?: FetchCredentials;
   /** Replaces some of the UI's words (partial `OssUploadStrings`). Property only. */
   @property({ attribute: false }) i18n?: Partial<OssUploadStrings>;
+  /** Form field name: the form gets one entry under it per stored file's key. Without it nothing is submitted. */
+  @property() name = '';
+  /** The form cannot be submitted until a file is stored (`valueMissing`). */
+  @property({ type: Boolean, reflect: true }) required = false;
 
   @state() private dragging = false;
   @state() private announcement = '';
 
-  readonly #controller = new UploadController({}, () => this.requestUpdate());
+  readonly #controller = new UploadController({}, () => {
+    this.#form.sync();
+    this.requestUpdate();
+  });
   readonly #internals: ElementInternals | undefined;
+  readonly #form: FormControl;
   #dragDepth = 0;
 
   constructor() {
@@ -397,6 +410,16 @@ export class OssUpload extends LitElement {
     } catch {
       this.#internals = undefined;
     }
+    this.#form = new FormControl(this, {
+      internals: this.#internals,
+      name: () => this.name,
+      required: () => this.required,
+      multiple: () => this.multiple,
+      files: () => this.#controller.files,
+      strings: () => this.#strings,
+      anchor: () => this.renderRoot?.querySelector<HTMLElement>('[part~="button"]') ?? null,
+      clear: () => this.clear(),
+    });
     for (const name of EVENT_NAMES) this.#controller.addEventListener(name, this.#handleControllerEvent);
   }
 
@@ -407,7 +430,7 @@ export class OssUpload extends LitElement {
 
   /** Opens the file picker (no-op while `disabled`). */
   browse(): void {
-    if (this.disabled) return;
+    if (this.#disabled) return;
     this.#input?.click();
   }
 
@@ -454,12 +477,65 @@ export class OssUpload extends LitElement {
    */
   override remove(id?: string): void {
     if (id === undefined) super.remove();
-    else this.#controller.remove(id);
+    else if (!this.#form.removeRestored(id)) this.#controller.remove(id);
   }
 
   /** Empties the list, cancelling unfinished uploads. */
   clear(): void {
+    this.#form.clearRestored();
     this.#controller.clear();
+  }
+
+  /** The form the element belongs to, as on native controls. */
+  get form(): HTMLFormElement | null {
+    return this.#form.form;
+  }
+
+  /** The `<label>`s of the element. */
+  get labels(): NodeList {
+    return this.#form.labels;
+  }
+
+  /** `valueMissing` (`required`, no stored file); `customError` while files upload, or after `setCustomValidity`. */
+  get validity(): ValidityState {
+    return this.#form.validity;
+  }
+
+  get validationMessage(): string {
+    return this.#form.validationMessage;
+  }
+
+  get willValidate(): boolean {
+    return this.#form.willValidate;
+  }
+
+  checkValidity(): boolean {
+    return this.#form.checkValidity();
+  }
+
+  /** As `checkValidity()`, and shows the message at the button (and focuses it) when invalid. */
+  reportValidity(): boolean {
+    return this.#form.reportValidity();
+  }
+
+  /** Your own error (an empty string clears it), shown before the element's own messages. */
+  setCustomValidity(message: string): void {
+    this.#form.setCustomValidity(message);
+  }
+
+  /** @internal Called by the browser: a disabled fieldset, or the own `disabled` attribute. */
+  formDisabledCallback(disabled: boolean): void {
+    this.#form.disabledCallback(disabled);
+  }
+
+  /** @internal Called by the browser on `form.reset()`: empties the list, cancelling what runs. */
+  formResetCallback(): void {
+    this.#form.resetCallback();
+  }
+
+  /** @internal Called by the browser after a back-navigation: the stored keys come back as rows without a File. */
+  formStateRestoreCallback(state: string | File | FormData | null, mode: 'restore' | 'autocomplete'): void {
+    this.#form.restoreCallback(state, mode);
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
@@ -505,6 +581,11 @@ export class OssUpload extends LitElement {
     });
   }
 
+  /** Own `disabled`, or a disabled `<fieldset>` around it. */
+  get #disabled(): boolean {
+    return this.disabled || this.#form.disabled;
+  }
+
   get #input(): HTMLInputElement | null {
     return this.renderRoot?.querySelector('input[type=file]') ?? null;
   }
@@ -514,6 +595,7 @@ export class OssUpload extends LitElement {
   }
 
   readonly #handleControllerEvent = (event: Event): void => {
+    this.#form.sync(); // the controller changed the list before firing: listeners must see the form's new value
     const own = refire(event as OssUploadEvent);
     this.dispatchEvent(own);
     if (own.defaultPrevented) event.preventDefault();
@@ -548,14 +630,14 @@ export class OssUpload extends LitElement {
   }
 
   readonly #handleDragEnter = (event: DragEvent): void => {
-    if (this.disabled || !event.dataTransfer?.types.includes('Files')) return;
+    if (this.#disabled || !event.dataTransfer?.types.includes('Files')) return;
     event.preventDefault();
     this.#dragDepth++;
     this.#setDragging(true);
   };
 
   readonly #handleDragOver = (event: DragEvent): void => {
-    if (this.disabled || !event.dataTransfer?.types.includes('Files')) return;
+    if (this.#disabled || !event.dataTransfer?.types.includes('Files')) return;
     event.preventDefault();
     event.dataTransfer.dropEffect = 'copy';
     if (!this.dragging) this.#setDragging(true);
@@ -569,7 +651,7 @@ export class OssUpload extends LitElement {
   readonly #handleDrop = (event: DragEvent): void => {
     this.#dragDepth = 0;
     this.#setDragging(false);
-    if (this.disabled) return;
+    if (this.#disabled) return;
     event.preventDefault();
     const files = event.dataTransfer?.files;
     if (files?.length) this.addFiles(files);
@@ -577,7 +659,7 @@ export class OssUpload extends LitElement {
 
   readonly #handlePaste = (event: ClipboardEvent): void => {
     const files = event.clipboardData?.files;
-    if (this.disabled || !files?.length) return;
+    if (this.#disabled || !files?.length) return;
     event.preventDefault();
     this.addFiles(files);
   };
@@ -592,7 +674,7 @@ export class OssUpload extends LitElement {
     this.removeEventListener('paste', this.#handlePaste);
   }
 
-  #renderFile(f: UploadFile, s: OssUploadStrings) {
+  #renderFile(f: UploadFileInfo, s: OssUploadStrings) {
     const label = (template: string) => format(template, { name: f.name });
     const unfinished = f.status === 'queued' || f.status === 'uploading' || f.status === 'paused' || f.status === 'retrying';
     const paused = f.status === 'paused';
@@ -628,11 +710,11 @@ export class OssUpload extends LitElement {
 
   protected override render() {
     const s = this.#strings;
-    const files = this.#controller.files;
+    const files = [...this.#form.restored, ...this.#controller.files];
     return html`
       <div part="dropzone" ?data-dragover=${this.dragging} @click=${this.#handleZoneClick}
         @dragenter=${this.#handleDragEnter} @dragover=${this.#handleDragOver} @dragleave=${this.#handleDragLeave} @drop=${this.#handleDrop}>
-        <button part="button" type="button" ?disabled=${this.disabled}><slot>${this.multiple ? s.chooseFiles : s.chooseFile}</slot></button>
+        <button part="button" type="button" ?disabled=${this.#disabled}><slot>${this.multiple ? s.chooseFiles : s.chooseFile}</slot></button>
         <span part="hint"><slot name="hint">${this.multiple ? s.dropHint : s.dropHintOne}</slot></span>
       </div>
       <input type="file" hidden tabindex="-1" aria-hidden="true" ?multiple=${this.multiple} accept=${this.accept ?? ''} @change=${this.#handleChange} />
