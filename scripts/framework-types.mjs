@@ -105,8 +105,16 @@ function vue(list, imp) {
 import type { EmitFn, HTMLAttributes, PublicProps } from 'vue';
 ${imp.types}${imp.reexports}`;
   for (const el of list) {
-    s += `\n/** The props of \`<${el.tagName}>\` in a template: its properties (Vue sets them as properties). */\nexport interface ${el.className}VueProps {\n`;
-    for (const f of el.fields) s += `${doc(f.description, '  ')}  ${key(f.name)}?: ${el.className}[${JSON.stringify(f.name)}];\n`;
+    s += `\n/** The props of \`<${el.tagName}>\` in a template: its properties, and the text of its kebab-case attributes. */\nexport interface ${el.className}VueProps {\n`;
+    // vue-tsc checks \`max-size="10MB"\` and \`:maxSize="n"\` against one prop, maxSize; at run time Vue
+    // sets the first as an attribute (text, parsed by the element) and the second as the property.
+    const textAttribute = new Map(el.attributes.filter((a) => attributeType(a) === 'number | string').map((a) => [a.fieldName, a.name]));
+    for (const f of el.fields) {
+      const attr = textAttribute.get(f.name);
+      const text = attr ? ' | string' : '';
+      const note = attr ? `\n\nAs the \`${attr}\` attribute, text; as the \`${f.name}\` property (\`:${f.name}\`), a number.` : '';
+      s += `${doc(`${f.description ?? ''}${note}`, '  ')}  ${key(f.name)}?: ${el.className}[${JSON.stringify(f.name)}]${text};\n`;
+    }
     s += `}\n\n/** The events of \`<${el.tagName}>\`, by name. */\nexport interface ${el.className}VueEvents {\n`;
     for (const e of el.events) s += `${doc(e.description, '  ')}  ${key(e.name)}: (event: ${e.eventType}) => void;\n`;
     s += '}\n';
