@@ -3,7 +3,7 @@
 // remove / clear. An EventTarget that fires the oss-upload-* events and knows nothing of the
 // UI (no Lit): the element re-fires its events and renders `files`.
 import type { CredentialsConfig } from './credentials.js';
-import { UploadError, sleep, type UploadErrorData } from './errors.js';
+import { UploadError, abortedError, sleep, type UploadErrorData } from './errors.js';
 import {
   OssUploadAbortEvent, OssUploadBeforeEvent, OssUploadCompleteEvent, OssUploadErrorEvent, OssUploadProgressEvent,
   OssUploadPauseEvent, OssUploadRejectEvent, OssUploadResumeEvent, OssUploadRetryEvent, OssUploadSelectEvent,
@@ -99,6 +99,10 @@ interface Entry {
   pauseRefused?: boolean;
   /** The strategy holds this file's upload paused (also across a retry while paused). */
   pausedInStrategy?: boolean;
+  /** The request that decides whether the file exists has sent its last byte, and is not answered yet. */
+  committing?: boolean;
+  /** abort() came while `committing`: the file ends as what the answer says (stored: success). */
+  abortHeld?: boolean;
 }
 
 const ACTIVE: ReadonlySet<UploadStatus> = new Set(['uploading', 'paused', 'retrying']);
@@ -239,10 +243,22 @@ export class UploadController extends EventTarget {
     this.#pump();
   }
 
-  /** Aborts one file, or every unfinished one; fires `oss-upload-abort` for each. */
+  /**
+   * Aborts one file, or every unfinished one; fires `oss-upload-abort` for each. A file whose last
+   * byte has gone (its final request waits for the answer) may be stored whatever the page does:
+   * its abort waits for that answer, and the file ends as what it says, `success` when stored, so
+   * that a file reported `aborted` never exists on OSS.
+   */
   abort(id?: string): void {
     for (const e of this.#select(id)) {
       if (FINISHED.has(e.status)) continue;
+      if (e.committing && e.status === 'uploading') {
+        if (!e.abortHeld) {
+          e.abortHeld = true;
+          e.run?.abort(); // the strategy's transport holds it until the answer
+        }
+        continue;
+      }
       e.status = 'aborted';
       e.run?.abort();
       // A paused upload rejects at once (the strategy aborts it on OSS); unpaused afterwards, so
@@ -312,7 +328,10 @@ export class UploadController extends EventTarget {
     this.#pump();
   }
 
-  /** Takes a file off the list, aborting it first if it is unfinished. */
+  /**
+   * Takes a file off the list, aborting it first if it is unfinished. A file whose last byte has
+   * gone cannot be stopped: its outcome event (success or abort) still comes, for a file no longer listed.
+   */
   remove(id: string): void {
     const e = this.#find(id);
     if (!e) return;
@@ -425,6 +444,7 @@ export class UploadController extends EventTarget {
     e.run = run;
     e.status = 'uploading';
     e.attempt = 1;
+    e.abortHeld = false;
     e.completeReported = false;
     const contentType = e.file.type || 'application/octet-stream';
 
@@ -456,6 +476,7 @@ export class UploadController extends EventTarget {
       let result: UploadResult;
       e.moving = false;
       e.pauseRefused = false;
+      e.committing = false;
       try {
         const dir = this.#options.dir;
         result = await strategy.upload(e.file, {
@@ -469,10 +490,23 @@ export class UploadController extends EventTarget {
             }
             this.#progress(e, loaded);
           },
+          onRetry: (retry) => {
+            if (run.signal.aborted) return;
+            this.dispatchEvent(new OssUploadRetryEvent({
+              file: this.#info(e), attempt: retry.attempt, delay: retry.delay, manual: false, error: UploadError.from(retry.error).toJSON(),
+              operation: retry.operation, ...(retry.part !== undefined ? { part: retry.part } : {}),
+            }));
+          },
+          onCommit: (pending) => {
+            if (e.run === run) e.committing = pending;
+          },
         });
       } catch (thrown) {
-        if (run.signal.aborted || (e.status as UploadStatus) === 'aborted') return; // abort() has said so already
         const error = UploadError.from(thrown);
+        // An abort held for the answer (see abort()): no success means nothing stored — unless no
+        // answer came (network), which the error then says.
+        if (e.abortHeld) return this.#fail(e, error.code === 'network' || error.code === 'unknown' ? error : abortedError());
+        if (run.signal.aborted || (e.status as UploadStatus) === 'aborted') return; // abort() has said so already
         if (!error.retryable || e.attempt > retries) return this.#fail(e, error);
         // Failing while paused: the strategy keeps the file paused for the next attempt.
         const delay = this.#delay(e.attempt);

@@ -6,6 +6,8 @@
  * - Validation before any request (`oss-upload-reject`, or `oss-upload-error` when the server says it):
  *   `too-large`, `too-small`, `wrong-type`, `too-many-files`.
  * - `too-large-for-strategy`: over what the strategy can send (PostObject: 5 GB); use the `sts` strategy.
+ * - `credentials-expired`: OSS refused the endpoint's credentials or policy as expired, and again
+ *   right after one refresh: the endpoint hands out expired ones (its clock, the STS duration, a cache).
  * - The app's credential endpoint: `credentials-network` (unreachable), `credentials-server-error`
  *   (5xx, 429), `credentials-unauthorized` (401, 403), `dir-not-allowed` (403 DirNotAllowed),
  *   `credentials-refused` (any other 4xx), `credentials-invalid` (not JSON — also an answer cut off mid-way —, or not a known format).
@@ -34,6 +36,7 @@ export const ERROR_CODES = [
   'credentials-unauthorized',
   'credentials-refused',
   'credentials-invalid',
+  'credentials-expired',
   'dir-not-allowed',
   'network',
   'oss-error',
@@ -120,6 +123,21 @@ export class UploadError extends Error {
     const message = error instanceof Error ? error.message : String(error);
     return new UploadError('unknown', message || 'The upload failed.', { cause: error });
   }
+}
+
+/**
+ * OSS refused the endpoint's temporary credentials (`what: 'credentials'`) or signed policy
+ * (`'policy'`) as expired, and refused the fresh ones fetched right after too: the endpoint hands out
+ * expired ones, and another attempt would get the same. `said`: what is known of the expiry, or ''.
+ */
+export function credentialsExpiredError(what: 'credentials' | 'policy', init: UploadErrorInit, said = ''): UploadError {
+  const things = what === 'policy' ? 'signed policies' : 'temporary credentials';
+  const lifetime = what === 'policy' ? 'the policy\'s expiration it signs' : 'the STS token\'s duration (DurationSeconds)';
+  return new UploadError('credentials-expired',
+    `OSS refused the ${things} from the upload endpoint as expired, also fresh ones fetched right after${said ? ` (${said})` : ''}: `
+    + `the endpoint hands out ${things} that are already expired. Check the server's clock (is it synchronised?), ${lifetime}, `
+    + 'and that the server does not keep them in a cache past their expiry.',
+    { ...init, retryable: false });
 }
 
 /** The error every cancelled wait or transfer rejects with. */

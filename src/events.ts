@@ -118,7 +118,7 @@ export interface AbortDetail {
 }
 export interface RetryDetail {
   file: UploadFileInfo;
-  /** The attempt about to be made (2 for the first retry); 1 after a manual `retry()`. */
+  /** The attempt about to be made (2 for the first retry); 1 after a manual `retry()`; with `operation`, that request's attempt. */
   attempt: number;
   /** Milliseconds until it starts. */
   delay: number;
@@ -126,6 +126,15 @@ export interface RetryDetail {
   manual: boolean;
   /** The error that made the previous attempt fail. */
   error?: UploadErrorData;
+  /**
+   * Present when the strategy sends one request of the upload again by itself while the file's
+   * attempt goes on (the sts engine retries a part, Initiate, Complete or a small file's PutObject;
+   * a request is sent again with fresh credentials or a fresh policy): the OSS operation. Then
+   * `attempt` counts that request's attempts, and the file's status and `attempt` do not change.
+   */
+  operation?: string;
+  /** The part number, when `operation` is `UploadPart`. */
+  part?: number;
 }
 export interface PauseDetail {
   file: UploadFileInfo;
@@ -184,6 +193,10 @@ export class OssUploadErrorEvent extends CustomEvent<ErrorDetail> {
     super(OssUploadErrorEvent.eventName, { ...flags, detail });
   }
 }
+/**
+ * A file was stopped before it was stored: never fired for a file OSS holds (an abort after the
+ * last byte has gone waits for the answer, and a stored file ends in `oss-upload-success`).
+ */
 export class OssUploadAbortEvent extends CustomEvent<AbortDetail> {
   static readonly eventName = 'oss-upload-abort';
   constructor(detail: AbortDetail) {

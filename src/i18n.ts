@@ -77,6 +77,7 @@ export const DEFAULT_STRINGS: OssUploadStrings = {
     'credentials-unauthorized': 'Not allowed to upload: are you signed in?',
     'credentials-refused': 'The upload server refused this file.',
     'credentials-invalid': 'The upload server gave an answer that cannot be used.',
+    'credentials-expired': 'The upload permission from the server had already expired.',
     'dir-not-allowed': 'Uploading to this folder is not allowed.',
     network: 'The connection was lost.',
     'oss-error': 'The storage service refused the file.',

@@ -425,6 +425,12 @@ class ProxyUpload {
   readonly #fields = new Map<string, string>();
   #file?: Promise<ProxyResult>;
   #reader?: ReadableStreamDefaultReader<Uint8Array>;
+  /**
+   * The request that stores the object (PutObject or Complete) has been sent: from then on the
+   * answer says what happened on OSS — stored or not — even if the browser has gone, instead of
+   * ClientClosedRequest for an object that exists.
+   */
+  #committing = false;
 
   constructor(config: Config, request: Request, deps: Deps, base: string) {
     this.#config = config;
@@ -438,7 +444,9 @@ class ProxyUpload {
   async run(contentType: string): Promise<ProxyResult> {
     const request = this.#request;
     const { signal } = this.#stopper;
-    const onClientAbort = () => this.#fail(new ClientGone(request.signal.reason));
+    const onClientAbort = () => {
+      if (!this.#committing) this.#fail(new ClientGone(request.signal.reason));
+    };
     if (request.signal.aborted) onClientAbort();
     request.signal.addEventListener('abort', onClientAbort, { once: true });
 
@@ -620,6 +628,7 @@ class ProxyUpload {
         // Small: one PutObject, once the form is known to be complete (one file, nothing malformed).
         await untilStopped(formDone, signal);
         const body = buffer.subarray(0, filled);
+        this.#committing = true;
         const res = await this.#oss(() => client.put(key, body, { mime: type, timeout: config.timeout } as OSS.PutObjectOptions));
         const ours = crc?.digest();
         if (ours !== undefined) {
@@ -633,6 +642,8 @@ class ProxyUpload {
         await untilStopped(formDone, signal);
         signal.throwIfAborted();
         const { uploadId } = await multipart;
+        signal.throwIfAborted();
+        this.#committing = true;
         const done = await this.#oss(() => client.completeMultipartUpload(key, uploadId, etags.map((e, i) => ({ number: i + 1, etag: e })),
           { timeout: config.timeout } as OSS.CompleteMultipartUploadOptions));
         etag = done.etag ?? headerOf(done.res, 'etag') ?? '';
@@ -694,7 +705,9 @@ class ProxyUpload {
  * 413 FileTooLarge (`maxSize`), 415 ContentTypeNotAllowed (`contentTypes`), 502 OssError (`ossCode`,
  * `ossStatus`, `requestId`) / OssUnreachable / OssCrcMismatch, 503 CredentialsUnavailable,
  * 500 InternalError; a prefix or key function may throw its own HttpError or Response. Whatever
- * was started on OSS is aborted before an error is answered, and when the browser goes away.
+ * was started on OSS is aborted before an error is answered, and when the browser goes away before
+ * the object is being stored (400 ClientClosedRequest); once the request that stores it (PutObject
+ * or Complete) has gone to OSS, the answer is what OSS said, whether or not the browser still listens.
  */
 export function createProxyHandler(options: ProxyHandlerOptions): (request: Request) => Promise<Response> {
   const config = configure(options);

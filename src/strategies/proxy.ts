@@ -118,6 +118,8 @@ export class ProxyStrategy implements UploadStrategy {
       method: 'POST', url, body: form, headers, withCredentials: config.withCredentials === true, signal: ctx.signal,
       stallTimeout: ctx.stallTimeout ?? 0, peer: `the upload server (${hostOf(url)})`,
       onUploadProgress: (loaded, total) => ctx.onProgress(Math.min(file.size, Math.round((loaded / total) * file.size)), file.size),
+      // The server stores the file once its last byte arrived: an abort after that waits for its answer.
+      ...(ctx.onCommit ? { onCommit: ctx.onCommit } : {}),
     });
     if (response.status < 200 || response.status >= 300) throw proxyError(response.status, response.text, `"${name}"`);
     return parseProxyResult(response.text);

@@ -2,9 +2,11 @@
 // straight to OSS as multipart/form-data with XMLHttpRequest (for upload progress), `file` last.
 // Accepts Alibaba's sample answer (V1) and the V4 `{host, dir, expire, fields}` of
 // oss-upload/server. A policy is cached while it stays valid for more than a minute and reused
-// for the other files of the same prefix when its conditions allow them. OSS-PROTOCOL.md §4, §8.
+// for the other files of the same prefix when its conditions allow them. A policy OSS refuses as
+// expired is replaced once by a fresh one; refused again, the file fails as `credentials-expired`.
+// OSS-PROTOCOL.md §4, §8.
 import { CredentialCache, requestCredentials, type Expiring } from '../credentials.js';
-import { UploadError, isRetryableOssCode, isRetryableStatus } from '../errors.js';
+import { UploadError, credentialsExpiredError, isRetryableOssCode, isRetryableStatus } from '../errors.js';
 import { bucketOf, joinKey, objectUrl } from '../keys.js';
 import type { StrategyOptions, UploadContext, UploadResult, UploadStrategy } from './types.js';
 import { hostOf, sendXhr } from './xhr.js';
@@ -169,17 +171,30 @@ export function parseOssError(text: string): { code?: string; message?: string; 
   return out;
 }
 
+/** OSS refused the form because its policy (or the STS token that signed it) has expired. */
+function refusedAsExpired(error: UploadError): boolean {
+  return error.ossCode === 'SecurityTokenExpired' || (error.ossCode === 'AccessDenied' && /expired/i.test(error.message));
+}
+
 function ossFailure(status: number, text: string, headerRequestId: string | null): UploadError {
   const parsed = parseOssError(text);
   const requestId = parsed.requestId ?? headerRequestId ?? undefined;
   const ossCode = parsed.code;
-  // A policy or token that expired on the way is fixed by a fresh one: worth another attempt.
-  const expired = ossCode === 'SecurityTokenExpired' || (ossCode === 'AccessDenied' && /expired/i.test(parsed.message ?? ''));
-  const retryable = isRetryableStatus(status) || isRetryableOssCode(ossCode) || expired;
+  const retryable = isRetryableStatus(status) || isRetryableOssCode(ossCode);
   const message = `OSS refused the upload (HTTP ${status}${ossCode ? ` ${ossCode}` : ''})${parsed.message ? `: ${parsed.message}` : '.'}`;
   return new UploadError('oss-error', message, {
     status, retryable, ...(ossCode ? { ossCode } : {}), ...(requestId ? { requestId } : {}),
   });
+}
+
+/** What a policy's `expire` says, against this page's clock, for a `credentials-expired` message. */
+function expirySaid(expiresAt: number): string {
+  if (!expiresAt) return '';
+  const late = Math.round((Date.now() - expiresAt) / 1000);
+  const when = new Date(expiresAt).toISOString();
+  return late >= 0
+    ? `the endpoint's latest policy says it expired at ${when}, ${late} s before this page's clock`
+    : `the endpoint's latest policy says it expires at ${when}, ${-late} s after this page's clock: OSS's clock or the server's disagrees`;
 }
 
 function parseCallback(text: string): unknown {
@@ -217,26 +232,48 @@ export class SignedPolicyStrategy implements UploadStrategy {
       const value = parseSignedPolicy(json);
       return { value, expiresAt: value.expiresAt };
     };
-    const policy = await this.#cache.get(cacheKey, fits, fetcher, ctx.signal);
+    /** The form to OSS with this policy; resolves with OSS's answer, rejects with its refusal. */
+    const post = async (policy: SignedPolicy) => {
+      const key = joinKey(policy.dir, ctx.key);
+      const form = new FormData();
+      form.append('key', key);
+      for (const [field, value] of policy.fields) form.append(field, value);
+      form.append('Content-Type', ctx.contentType);
+      for (const [metaName, value] of Object.entries(ctx.meta)) form.append(`x-oss-meta-${metaName.toLowerCase()}`, value);
+      form.append('file', file, name); // last: OSS ignores fields after it
 
-    const key = joinKey(policy.dir, ctx.key);
-    const form = new FormData();
-    form.append('key', key);
-    for (const [field, value] of policy.fields) form.append(field, value);
-    form.append('Content-Type', ctx.contentType);
-    for (const [metaName, value] of Object.entries(ctx.meta)) form.append(`x-oss-meta-${metaName.toLowerCase()}`, value);
-    form.append('file', file, name); // last: OSS ignores fields after it
+      const response = await sendXhr({
+        method: 'POST', url: policy.host, body: form, signal: ctx.signal, stallTimeout: ctx.stallTimeout ?? 0, peer: `OSS (${hostOf(policy.host)})`,
+        onUploadProgress: (loaded, total) => ctx.onProgress(Math.min(file.size, Math.round((loaded / total) * file.size)), file.size),
+        ...(ctx.onCommit ? { onCommit: ctx.onCommit } : {}),
+      });
+      const outcome = { key, status: response.status, text: response.text, etag: response.header('ETag'), requestId: response.header('x-oss-request-id') };
+      if (outcome.status < 200 || outcome.status >= 300 || outcome.status === 203) {
+        // A refused signature or an expired policy must not be handed to the next file.
+        if (outcome.status === 403) this.#cache.invalidate(cacheKey, policy);
+        throw ossFailure(outcome.status, outcome.text, outcome.requestId);
+      }
+      return outcome;
+    };
 
-    const response = await sendXhr({
-      method: 'POST', url: policy.host, body: form, signal: ctx.signal, stallTimeout: ctx.stallTimeout ?? 0, peer: `OSS (${hostOf(policy.host)})`,
-      onUploadProgress: (loaded, total) => ctx.onProgress(Math.min(file.size, Math.round((loaded / total) * file.size)), file.size),
-    });
-    const outcome = { status: response.status, text: response.text, etag: response.header('ETag'), requestId: response.header('x-oss-request-id') };
-    if (outcome.status < 200 || outcome.status >= 300 || outcome.status === 203) {
-      // A refused signature or an expired policy must not be handed to the next file.
-      if (outcome.status === 403) this.#cache.invalidate(cacheKey, policy);
-      throw ossFailure(outcome.status, outcome.text, outcome.requestId);
+    let policy = await this.#cache.get(cacheKey, fits, fetcher, ctx.signal);
+    let outcome: Awaited<ReturnType<typeof post>>;
+    try {
+      outcome = await post(policy);
+    } catch (thrown) {
+      if (!(thrown instanceof UploadError) || !refusedAsExpired(thrown) || ctx.signal.aborted) throw thrown;
+      // Expired on the way (or on arrival): once more with a fresh policy, then it is the endpoint's fault.
+      ctx.onRetry?.({ operation: 'PostObject', attempt: 2, delay: 0, error: thrown });
+      policy = await this.#cache.get(cacheKey, fits, fetcher, ctx.signal);
+      try {
+        outcome = await post(policy);
+      } catch (again) {
+        if (!(again instanceof UploadError) || !refusedAsExpired(again)) throw again;
+        const { code: _code, message: _message, ...init } = again.toJSON();
+        throw credentialsExpiredError('policy', init, expirySaid(policy.expiresAt));
+      }
     }
+    const { key } = outcome;
 
     const result: UploadResult = { key, bucket: policy.bucket, url: objectUrl(policy.host, key) };
     let etag = outcome.etag ?? undefined;

@@ -5,7 +5,9 @@
 // stops every upload of a client (OSS-PROTOCOL.md §10.4). ali-oss refreshes its token only on
 // an interval and races between parts (§10.2), so its `refreshSTSToken` only reads the strategy's
 // shared credentials, which refresh themselves before they expire; a token OSS refuses anyway
-// restarts the upload from ali-oss's checkpoint with fresh credentials.
+// restarts the upload from ali-oss's checkpoint with fresh credentials (once: fresh ones refused
+// too end it). ali-oss's cancel() cannot stop a request under way, so once its last request (the
+// put of a small file, or Complete) may be under way an abort waits for the outcome instead.
 //
 // This module imports nothing at run time (only types): what it needs from the package comes in
 // `kit`. Otherwise a bundler moves the code it shares with the main bundle into a third chunk,
@@ -15,6 +17,7 @@ import type { UploadError, UploadErrorCode, UploadErrorInit } from '../errors.js
 import type { V4Credentials } from '../signing/index.js';
 import type { OssTarget } from './multipart/http.js';
 import type { CredentialSource, PauseControl } from './multipart/engine.js';
+import type { RequestRetry } from './types.js';
 
 /** What the engine needs from the rest of the package, handed in by sts.ts. */
 export interface AliOssKit {
@@ -23,6 +26,10 @@ export interface AliOssKit {
   abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T>;
   /** OSS codes that a fresh token fixes. */
   tokenErrors: ReadonlySet<string>;
+  /** OSS refused fresh credentials as expired too (`credentials-expired`). */
+  expired(init: UploadErrorInit): UploadError;
+  /** How long an abort waits for the outcome of the last request (xhr.ts HELD_ABORT_MS). */
+  heldAbortMs: number;
 }
 
 export interface AliOssUploadOptions {
@@ -38,7 +45,14 @@ export interface AliOssUploadOptions {
   partSize: number;
   parallel: number;
   kit: AliOssKit;
+  /** See UploadContext.onRetry: a restart from the checkpoint with fresh credentials. */
+  onRetry?(retry: RequestRetry): void;
+  /** See UploadContext.onCommit: ali-oss's last request may be under way (true), or settled (false). */
+  onCommit?(pending: boolean): void;
 }
+
+/** ali-oss sends files under this size with one put (managed-upload.js), and cuts larger ones into parts. */
+const ALI_OSS_MIN_PART = 100 * 1024;
 
 type OssClass = typeof OSS;
 let loading: Promise<OssClass> | undefined;
@@ -63,6 +77,8 @@ interface AliOssError {
   status?: number;
   requestId?: string;
   message?: string;
+  /** The part whose upload failed (managed-upload.js). */
+  partNum?: number;
 }
 
 function clientOptions(target: OssTarget, creds: V4Credentials, source: CredentialSource): OSS.Options {
@@ -116,9 +132,10 @@ interface ListedPart {
 /**
  * The checkpoint with its done parts as OSS lists them: ali-oss trusts its own list (no
  * ListParts), which misses the parts that were still in flight when an attempt failed or was
- * paused, so it would send them again. Best effort: on any failure the checkpoint stays as it is.
+ * paused, so it would send them again. Best effort: undefined when OSS did not list them (the
+ * checkpoint then stays as it is).
  */
-async function verifiedCheckpoint(client: OSS, key: string, cp: OSS.Checkpoint): Promise<OSS.Checkpoint> {
+async function verifiedCheckpoint(client: OSS, key: string, cp: OSS.Checkpoint): Promise<OSS.Checkpoint | undefined> {
   try {
     const done = new Map<number, string>();
     let marker = 0;
@@ -138,7 +155,7 @@ async function verifiedCheckpoint(client: OSS, key: string, cp: OSS.Checkpoint):
     }
     return { ...cp, doneParts: [...done].sort((a, b) => a[0] - b[0]).map(([number, etag]) => ({ number, etag })) };
   } catch {
-    return cp;
+    return undefined;
   }
 }
 
@@ -155,8 +172,9 @@ export async function uploadWithAliOss(o: AliOssUploadOptions): Promise<{ key: s
   /** Whether the checkpoint must be checked against OSS before the next attempt. */
   let verify = checkpoint !== undefined;
   let high = 0;
+  /** Credentials fetched after a refusal that OSS has not accepted yet (no listing, no progress since). */
+  let unproven = false;
   let refreshes = 0;
-  let progressAtRefresh = 0;
   const size = o.file.size;
 
   /** AbortMultipartUpload, best effort, with a client of its own (ali-oss's cancel() marks the one in use). */
@@ -184,28 +202,55 @@ export async function uploadWithAliOss(o: AliOssUploadOptions): Promise<{ key: s
     const creds = await o.credentials.current(o.signal);
     const client = new OSSClient(clientOptions(o.target, creds, o.credentials));
     if (verify && checkpoint) {
-      checkpoint = await verifiedCheckpoint(client, o.key, checkpoint);
+      const verified = await verifiedCheckpoint(client, o.key, checkpoint);
+      if (verified) {
+        checkpoint = verified;
+        unproven = false; // OSS listed the parts: it accepts these credentials
+      }
       verify = false;
     }
-    const stop = () => client.cancel();
+    // ali-oss's last request (a small file's put, or Complete) may be under way: OSS may store the
+    // file whatever the page does, and cancel() would not stop that request anyway.
+    let committing = false;
+    const commit = (pending: boolean) => {
+      if (committing === pending) return;
+      committing = pending;
+      o.onCommit?.(pending);
+    };
+    let giveUp: (error: UploadError) => void = () => {};
+    const held = new Promise<never>((_, reject) => {
+      giveUp = reject;
+    });
+    held.catch(() => {});
+    let heldTimer: ReturnType<typeof setTimeout> | undefined;
+    const unanswered = kit.error('network',
+      `No answer from OSS within ${kit.heldAbortMs / 1000} s of the abort. The whole file had been sent: OSS may have stored it.`);
+    const stop = () => {
+      if (!committing) return client.cancel();
+      heldTimer ??= setTimeout(() => giveUp(unanswered), kit.heldAbortMs);
+    };
     o.signal.addEventListener('abort', stop, { once: true });
     const unsubscribe = o.pause.onChange((paused) => {
       if (paused) stop();
     });
     try {
       const meta = Object.fromEntries(Object.entries(o.meta).map(([k, v]) => [k.toLowerCase(), v]));
-      const result = await client.multipartUpload(o.key, o.file, {
+      if (size < ALI_OSS_MIN_PART) commit(true);
+      const result = await Promise.race([held, client.multipartUpload(o.key, o.file, {
         partSize, parallel, mime: o.contentType, meta: meta as OSS.UserMeta,
         ...(checkpoint ? { checkpoint } : {}),
         progress: (p: number, cp?: OSS.Checkpoint) => {
           if (cp) checkpoint = cp;
+          // Every part stored: Complete goes next.
+          if (cp && cp.doneParts.length >= Math.ceil(cp.fileSize / cp.partSize)) commit(true);
           const loaded = Math.min(size, Math.floor(p * size));
           if (loaded > high) {
             high = loaded;
+            unproven = false;
             o.onProgress(loaded, size);
           }
         },
-      });
+      })]);
       const out: { key: string; etag?: string; requestId?: string } = { key: o.key };
       if (result.etag) out.etag = result.etag;
       const requestId = (result.res?.headers as Record<string, string> | undefined)?.['x-oss-request-id'];
@@ -214,17 +259,32 @@ export async function uploadWithAliOss(o: AliOssUploadOptions): Promise<{ key: s
     } catch (thrown) {
       const e = (thrown ?? {}) as AliOssError;
       if (o.signal.aborted) {
+        // A held abort whose last request got no answer, or lost its connection: OSS may have the file.
+        const failure = thrown === unanswered ? unanswered : asUploadError(e, kit);
+        if (committing && failure.code === 'network') throw failure;
         await abortOnOss();
         throw kit.aborted();
       }
       verify = true;
       if (e.name === 'cancel' && o.pause.paused) continue; // resume from the checkpoint after resume()
-      // A refused token is refreshed; three refusals in a row without progress is a broken endpoint.
-      if (high > progressAtRefresh) refreshes = 0;
-      if (e.code && kit.tokenErrors.has(e.code) && refreshes < 3) {
+      // A refused token is refreshed; fresh credentials refused before OSS accepted any request
+      // with them (no listing, no progress) end the upload: the endpoint hands out unusable ones.
+      if (e.code && kit.tokenErrors.has(e.code)) {
+        const refused = asUploadError(e, kit);
+        if (unproven) {
+          await abortOnOss();
+          const { code: _code, message: _message, ...init } = refused.toJSON();
+          throw e.code === 'SecurityTokenExpired'
+            ? kit.expired(init)
+            : kit.error('oss-error', `${refused.message} Fresh credentials from the upload endpoint were refused as well.`, { ...init, retryable: false });
+        }
         refreshes++;
-        progressAtRefresh = high;
+        unproven = true;
         await o.credentials.refresh(creds, o.signal);
+        o.onRetry?.({
+          operation: e.partNum ? 'UploadPart' : size < ALI_OSS_MIN_PART ? 'PutObject' : 'multipartUpload',
+          ...(e.partNum ? { part: e.partNum } : {}), attempt: refreshes + 1, delay: 0, error: refused,
+        });
         continue;
       }
       const error = asUploadError(e, kit);
@@ -233,6 +293,8 @@ export async function uploadWithAliOss(o: AliOssUploadOptions): Promise<{ key: s
       else await abortOnOss();
       throw error;
     } finally {
+      clearTimeout(heldTimer);
+      commit(false);
       o.signal.removeEventListener('abort', stop);
       unsubscribe();
     }

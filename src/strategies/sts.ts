@@ -6,7 +6,7 @@
 // Credentials without a security token (a long-term AccessKey in the page) are refused unless the
 // page opts in with `insecureAllowLongTermKeys`. DESIGN.md "sts"; OSS-PROTOCOL.md §5, §7.
 import { CredentialCache, abortable, requestCredentials, type CredentialsConfig, type Expiring } from '../credentials.js';
-import { UploadError } from '../errors.js';
+import { UploadError, credentialsExpiredError } from '../errors.js';
 import { joinKey, objectUrl } from '../keys.js';
 import type { V4Credentials } from '../signing/index.js';
 import { LocalCheckpointStore, fingerprint, type CheckpointStore } from './multipart/checkpoint.js';
@@ -15,6 +15,7 @@ import { TOKEN_ERRORS, abortedError, bucketUrl, type OssTarget } from './multipa
 import type { AliOssKit, uploadWithAliOss } from './sts-alioss.js';
 import { DEFAULT_PUT_THRESHOLD, MAX_MULTIPART_SIZE, planParts } from './multipart/plan.js';
 import type { StrategyOptions, UploadContext, UploadResult, UploadStrategy } from './types.js';
+import { HELD_ABORT_MS } from './xhr.js';
 
 /**
  * Settings of the sts strategy. Given to the factory, or present in the config that
@@ -138,6 +139,8 @@ const ALI_OSS_KIT: AliOssKit = {
   aborted: abortedError,
   abortable,
   tokenErrors: TOKEN_ERRORS,
+  expired: (init) => credentialsExpiredError('credentials', init),
+  heldAbortMs: HELD_ABORT_MS,
 };
 
 /**
@@ -157,6 +160,8 @@ export class StsStrategy implements UploadStrategy {
   readonly maxFileSize = MAX_MULTIPART_SIZE;
   readonly #options: StsStrategyOptions;
   readonly #cache = new CredentialCache<StsGrant>();
+  /** The endpoint's latest answer: what a `credentials-expired` message says about its expiry. */
+  #lastGrant?: StsGrant;
   /** The credentials object handed to the engine → the grant it came from (to invalidate exactly that one). */
   readonly #grantOf = new WeakMap<V4Credentials, StsGrant>();
   readonly #checkpoints: CheckpointStore;
@@ -214,6 +219,24 @@ export class StsStrategy implements UploadStrategy {
     return control;
   }
 
+  /**
+   * A `credentials-expired` failure: the refused grant leaves the cache (the next file asks the
+   * endpoint afresh), and the message gains what the endpoint's latest answer said about the expiry.
+   */
+  #expired(error: unknown, cacheKey: string): unknown {
+    if (!(error instanceof UploadError) || error.code !== 'credentials-expired') return error;
+    this.#cache.invalidate(cacheKey);
+    const expiresAt = this.#lastGrant?.expiresAt;
+    if (expiresAt === undefined) return error;
+    const late = Math.round((Date.now() - expiresAt) / 1000);
+    const when = new Date(expiresAt).toISOString();
+    const said = late >= 0
+      ? `the endpoint's latest answer says they expired at ${when}, ${late} s before this page's clock`
+      : `the endpoint's latest answer says they expire at ${when}, ${-late} s after this page's clock: OSS's clock or the server's disagrees`;
+    const { code: _code, message: _message, ...init } = error.toJSON();
+    return credentialsExpiredError('credentials', init, said);
+  }
+
   /** The shared credentials, as the engine asks for them. */
   #source(cacheKey: string, fetcher: () => Promise<Expiring<StsGrant>>): CredentialSource & { grant(signal: AbortSignal): Promise<StsGrant> } {
     const grant = async (signal: AbortSignal) => {
@@ -255,8 +278,10 @@ export class StsStrategy implements UploadStrategy {
           + 'for local development only, opt in with insecureAllowLongTermKeys.');
       }
       const now = Date.now();
+      this.#lastGrant = value;
       // An expiration already past on arrival means this page's clock is wrong, not the token:
-      // keep it until OSS refuses it (else every request would fetch again).
+      // keep it until OSS refuses it (else every request would fetch again; OSS's refusal of the
+      // fresh ones too ends the upload as credentials-expired).
       const expiresAt = value.expiresAt !== undefined && value.expiresAt > now ? value.expiresAt : Number.MAX_SAFE_INTEGER;
       return { value, expiresAt, refreshAt: refreshTime(value.expiresAt, now) };
     };
@@ -281,6 +306,7 @@ export class StsStrategy implements UploadStrategy {
         const result = await uploadWithAliOss({
           file, target, key, contentType: ctx.contentType, meta: ctx.meta, signal: ctx.signal, onProgress: ctx.onProgress,
           credentials: source, pause, partSize: plan.partSize, parallel: plan.parallel, kit: ALI_OSS_KIT,
+          ...(ctx.onRetry ? { onRetry: ctx.onRetry } : {}), ...(ctx.onCommit ? { onCommit: ctx.onCommit } : {}),
         });
         return { ...result, bucket: grant.bucket, url: objectUrl(bucketUrl(target), result.key) };
       }
@@ -290,6 +316,7 @@ export class StsStrategy implements UploadStrategy {
       const upload = new MultipartUpload({
         file, target, key, contentType: ctx.contentType, meta: ctx.meta, credentials: source, signal: ctx.signal,
         onProgress: ctx.onProgress, pause, checkpoints: this.#checkpoints,
+        ...(ctx.onRetry ? { onRetry: ctx.onRetry } : {}), ...(ctx.onCommit ? { onCommit: ctx.onCommit } : {}),
         ...(ctx.stallTimeout !== undefined ? { stallTimeout: ctx.stallTimeout } : {}),
         ...(resumable ? { fingerprint: await fingerprint(file, scope) } : {}),
         ...(config.partSize ? { partSize: config.partSize } : {}),
@@ -303,6 +330,8 @@ export class StsStrategy implements UploadStrategy {
       if (result.etag) out.etag = result.etag;
       if (result.requestId) out.requestId = result.requestId;
       return out;
+    } catch (error) {
+      throw this.#expired(error, cacheKey);
     } finally {
       const left = (this.#running.get(file) ?? 1) - 1;
       if (left > 0) this.#running.set(file, left);

@@ -1,6 +1,21 @@
 // The strategy interface: how the controller hands one file to a transport. Plain TypeScript,
 // no Lit, no DOM rendering. A user may register their own (src/strategies/index.ts).
 import type { CredentialsConfig } from '../credentials.js';
+import type { UploadError } from '../errors.js';
+
+/** One request of an upload that the strategy sends again by itself, while the file's attempt goes on. */
+export interface RequestRetry {
+  /** The OSS operation: `UploadPart`, `PutObject`, `PostObject`, `InitiateMultipartUpload`, `CompleteMultipartUpload`, `ListParts`, … */
+  operation: string;
+  /** The part number, for `UploadPart`. */
+  part?: number;
+  /** The attempt of that request about to be made (2 for its first retry). */
+  attempt: number;
+  /** Milliseconds until it goes (0 after fresh credentials). */
+  delay: number;
+  /** Why the previous attempt failed. */
+  error: UploadError;
+}
 
 export interface UploadContext {
   /** The object key relative to the prefix the server grants: the strategy prepends the server's `dir`. */
@@ -20,6 +35,20 @@ export interface UploadContext {
   stallTimeout?: number;
   /** Bytes of the file sent in this attempt so far, and the file's size. */
   onProgress(loaded: number, total: number): void;
+  /**
+   * The strategy sends one request again by itself (a part after a failure, a request after fresh
+   * credentials), without failing the attempt: the controller fires `oss-upload-retry` for it, so
+   * that a flaky link does not go unseen.
+   */
+  onRetry?(retry: RequestRetry): void;
+  /**
+   * The request whose answer decides whether the file exists (PostObject, PutObject,
+   * CompleteMultipartUpload, the proxy's POST) has sent its last byte (`true`), or has settled
+   * (`false`). In between, the server may store the file whatever the page does, so an abort does
+   * not cut that request off: the strategy waits for its answer and settles with what it says (a
+   * success when stored), and the controller reports that instead of `aborted`.
+   */
+  onCommit?(pending: boolean): void;
 }
 
 export interface UploadResult {

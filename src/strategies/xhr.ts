@@ -2,7 +2,8 @@
 // upload progress. Abort through an AbortSignal, a stall timer (no progress for `stallTimeout`
 // ms) instead of a total timeout, and failures as UploadErrors: `network` (retryable) when the
 // connection fails or stalls, `aborted` when the signal aborts. Any HTTP answer resolves: the
-// caller judges the status. No DOM beyond XMLHttpRequest.
+// caller judges the status. A request that decides whether the file exists (`onCommit`) is not cut
+// off by an abort once its body has gone: it waits for the answer. No DOM beyond XMLHttpRequest.
 import { UploadError, abortedError } from '../errors.js';
 
 export interface XhrResponse {
@@ -27,7 +28,18 @@ export interface XhrRequest {
   peer?: string;
   /** A sentence after "The connection to … failed": the likely causes. */
   failureHint?: string;
+  /**
+   * Marks the request whose answer decides whether the file exists (PostObject, PutObject,
+   * CompleteMultipartUpload, the proxy's POST): called with true when its body has gone (the server
+   * may now store the file whatever the page does) and with false when it settled. From then on an
+   * abort does not cut it off but waits for the answer (at most {@link HELD_ABORT_MS}, or the stall
+   * timer), which resolves as usual; no answer is `network`, saying the file may be stored.
+   */
+  onCommit?(pending: boolean): void;
 }
+
+/** How long an abort waits for the answer of a request whose body has gone (see `onCommit`). */
+export const HELD_ABORT_MS = 30_000;
 
 export { abortedError } from '../errors.js';
 
@@ -50,6 +62,10 @@ export function sendXhr(request: XhrRequest): Promise<XhrResponse> {
     const xhr = new XMLHttpRequest();
     let stalled = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
+    /** The body has gone (`onCommit`): an abort waits for the answer. */
+    let committed = false;
+    let heldTimer: ReturnType<typeof setTimeout> | undefined;
+    let unanswered = false;
     // Re-armed by every sign of life: bytes going out, the body finished, the answer arriving.
     const arm = () => {
       clearTimeout(timer);
@@ -60,10 +76,18 @@ export function sendXhr(request: XhrRequest): Promise<XhrResponse> {
         }, stallTimeout);
       }
     };
-    const onAbort = () => xhr.abort();
+    const onAbort = () => {
+      if (!committed) return xhr.abort();
+      heldTimer = setTimeout(() => {
+        unanswered = true;
+        xhr.abort();
+      }, HELD_ABORT_MS);
+    };
     const done = () => {
       clearTimeout(timer);
+      clearTimeout(heldTimer);
       signal.removeEventListener('abort', onAbort);
+      if (committed) request.onCommit?.(false);
     };
     xhr.open(request.method, request.url);
     if (request.withCredentials) xhr.withCredentials = true;
@@ -73,20 +97,31 @@ export function sendXhr(request: XhrRequest): Promise<XhrResponse> {
       arm();
       if (report && e.lengthComputable && e.total > 0) report(e.loaded, e.total);
     });
-    xhr.upload.addEventListener('load', arm);
+    xhr.upload.addEventListener('load', () => {
+      arm();
+      if (request.onCommit && !signal.aborted) {
+        committed = true;
+        request.onCommit(true);
+      }
+    });
     xhr.addEventListener('readystatechange', arm);
     xhr.addEventListener('progress', arm);
     xhr.addEventListener('load', () => {
       done();
       resolve({ status: xhr.status, text: xhr.responseText, header: (name) => xhr.getResponseHeader(name) });
     });
+    // After the body has gone the server may have stored the file: a failure then must say so.
+    const mayBeStored = () => (committed ? ` The whole file had been sent: ${peer} may have stored it.` : '');
     xhr.addEventListener('error', () => {
+      const sent = mayBeStored();
       done();
-      reject(new UploadError('network', `The connection to ${peer} failed.${request.failureHint ? ` ${request.failureHint}` : ''}`));
+      reject(new UploadError('network', `The connection to ${peer} failed.${request.failureHint && !sent ? ` ${request.failureHint}` : ''}${sent}`));
     });
     xhr.addEventListener('abort', () => {
+      const sent = mayBeStored();
       done();
-      if (stalled) reject(new UploadError('network', `The connection to ${peer} made no progress for ${stallTimeout / 1000} s.`));
+      if (stalled) reject(new UploadError('network', `The connection to ${peer} made no progress for ${stallTimeout / 1000} s.${sent}`));
+      else if (unanswered) reject(new UploadError('network', `No answer from ${peer} within ${HELD_ABORT_MS / 1000} s of the abort.${sent}`));
       else reject(abortedError());
     });
     signal.addEventListener('abort', onAbort, { once: true });

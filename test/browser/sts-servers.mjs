@@ -8,6 +8,8 @@
 //   /sts-hidden       4 s credentials whose answer leaves `expiration` out: only OSS's refusal refreshes them
 //   /sts-raw          STS's own PascalCase `Credentials` only (bucket and region come from the page)
 //   /sts-longterm     the emulator's long-term pair, no token (must be refused by the strategy)
+//   /sts-expired      the same credentials every time, already expired (a server that keeps them
+//                     past their Expiration): the first call waits until they have expired
 //   /sts-noetag       credentials for the second emulator, which hides ETag from the page
 //   GET /__sts-calls  how many times each path was called (DELETE resets)
 import { env, routeInFront } from './servers.mjs';
@@ -35,6 +37,8 @@ export function stsPlugin() {
       };
       const short = createStsHandler({ ...base, durationSeconds: 4 });
       const sts = createStsHandler(base);
+      const oneSecond = createStsHandler({ ...base, durationSeconds: 1 });
+      let expired;
       const routes = {
         '/sts': sts,
         '/sts-short': short,
@@ -46,6 +50,14 @@ export function stsPlugin() {
         '/sts-raw': async (request) => {
           const a = await (await sts(request)).json();
           return json(200, { AccessKeyId: a.accessKeyId, AccessKeySecret: a.accessKeySecret, SecurityToken: a.stsToken, Expiration: a.expiration });
+        },
+        '/sts-expired': async (request) => {
+          expired ??= (async () => {
+            const answer = await (await oneSecond(request)).json();
+            await new Promise((r) => setTimeout(r, Math.max(0, Date.parse(answer.expiration) - Date.now()) + 200));
+            return answer;
+          })();
+          return json(200, await expired);
         },
         '/sts-longterm': () => json(200, {
           accessKeyId: env.accessKeyId, accessKeySecret: env.accessKeySecret, bucket: env.bucket, region: env.region, endpoint: env.ossEndpoint, dir: 'uploads/',

@@ -14,7 +14,7 @@ import {
 } from '../../src/server/index.js';
 import { Crc64 } from '../../src/signing/crc64.js';
 import type { RunningEmulator } from '../../src/emulator/index.js';
-import { client, emulator, OSS } from './support/emulator.js';
+import { bytes, client, emulator, OSS } from './support/emulator.js';
 import { readAnswer, serve, type Served } from './support/http.js';
 
 const KiB = 1024;
@@ -539,6 +539,48 @@ describe('proxy handler (node:http → emulator)', () => {
     assert.equal(sent.status, 200, JSON.stringify(sent.body));
     assert.equal((sent.body as ProxyResult).key, 'users/ivy/docs/fixed/real.txt');
     assert.deepEqual(seen, [{ name: 'real.txt', type: 'text/plain', wish: 'wish.txt', dir: 'users/ivy/docs/' }]);
+  });
+
+  test('the browser hangs up once the object is being stored: the answer still says what OSS did', async () => {
+    // Called as a Fetch handler, so that the hang-up (the request's signal) comes at an exact point.
+    const handler = createProxyHandler({
+      accessKeyId: emu.accessKeyId, accessKeySecret: emu.accessKeySecret, bucket: emu.buckets[0]!, region: emu.region,
+      endpoint: `http://localhost:${emu.port}`, prefix: 'users/hangup/', partSize: 100 * KiB, parallel: 2, onError: (err) => errors.push(err),
+    });
+    /** POSTs a form with one file of `size` bytes, and hangs up when the emulator has received `op` for it. */
+    const hangUpAt = async (size: number, op: string) => {
+      const form = new FormData();
+      const name = `${op}-${size}.bin`;
+      form.append('file', new Blob([bytes(size)]), name);
+      const raw = new Response(form);
+      const hangUp = new AbortController();
+      const mark = emu.requests().length;
+      const answer = handler(new Request('http://app.test/upload', {
+        method: 'POST', body: await raw.arrayBuffer(), headers: { 'content-type': raw.headers.get('content-type')! }, signal: hangUp.signal,
+      }));
+      const reached = await until(async () => emu.requests().slice(mark).some((r) => r.op === op), (v) => v, 10_000);
+      assert.ok(reached, `${op} reached the emulator`);
+      hangUp.abort();
+      const response = await answer;
+      const body = await response.json() as ProxyResult & { code?: string };
+      const stored = (await objects(emu, 'users/hangup/')).filter((o) => o.key.endsWith(`/${name}`));
+      return { status: response.status, body, stored };
+    };
+    emu.setFaults({ latencyMs: 800 }); // each OSS answer comes 0.8 s after the request: the hang-up falls inside
+    try {
+      // Gone while the PutObject or the Complete is with OSS: stored, and the answer says so (not ClientClosedRequest).
+      for (const [size, op] of [[5000, 'PutObject'], [300 * KiB, 'CompleteMultipartUpload']] as const) {
+        const { status, body, stored } = await hangUpAt(size, op);
+        assert.equal(status, 200, `${op}: ${JSON.stringify(body)}`);
+        assert.deepEqual(stored.map((o) => [o.key, o.size]), [[body.key, size]], op);
+      }
+      // Gone while parts still go up: nothing stored, nothing left open, and the answer says that.
+      const { status, body, stored } = await hangUpAt(300 * KiB, 'UploadPart');
+      assert.deepEqual([status, body.code, stored], [400, 'ClientClosedRequest', []]);
+      assert.deepEqual((await until(() => openUploads(emu), (u) => u.length === 0, 5000)).filter((u) => u.key.startsWith('users/hangup/')), []);
+    } finally {
+      emu.setFaults({});
+    }
   });
 
   test('OSS refuses → 502 with the OSS code; the multipart upload is aborted', async () => {

@@ -1,13 +1,15 @@
 // The lean multipart engine of the sts strategy: Initiate / UploadPart / Complete / Abort /
 // ListParts over XMLHttpRequest with `Blob.slice` bodies (the bytes are never copied into
 // JavaScript), V4-signed with the temporary credentials. Parts go in parallel and are retried
-// alone with backoff and jitter; a refused token is refreshed once for all parts that hit it;
+// alone with backoff and jitter (each retry reported through `onRetry`); a refused token is
+// refreshed once for all parts that hit it, and fresh credentials refused too end the upload;
 // progress moves inside parts and never counts a byte twice; pause keeps the multipart upload;
 // a checkpoint (verified with ListParts) lets a retry or a new page continue; abort removes the
 // upload from OSS. Small files go as one PutObject. OSS-PROTOCOL.md §7.
 import { abortable } from '../../credentials.js';
-import { UploadError, sleep } from '../../errors.js';
+import { UploadError, credentialsExpiredError, sleep } from '../../errors.js';
 import type { V4Credentials } from '../../signing/index.js';
+import type { RequestRetry } from '../types.js';
 import type { Checkpoint, CheckpointPart, CheckpointStore } from './checkpoint.js';
 import {
   TOKEN_ERRORS, abortedError, bucketUrl, ossError, send, serverClockOffset, signRequest,
@@ -104,6 +106,10 @@ export interface MultipartOptions {
   /** The key to keep the checkpoint under (see checkpoint.ts); no checkpoint without one. */
   fingerprint?: string;
   pause?: PauseControl;
+  /** A request is sent again (after a failure, or with fresh credentials): see UploadContext.onRetry. */
+  onRetry?(retry: RequestRetry): void;
+  /** The PutObject or Complete has sent its body (true) or settled (false): see UploadContext.onCommit. */
+  onCommit?(pending: boolean): void;
 }
 
 export interface MultipartResult {
@@ -127,6 +133,27 @@ function xmlValue(text: string, tag: string): string | undefined {
   return doc.getElementsByTagName(tag)[0]?.textContent ?? undefined;
 }
 
+/** Which request a retry is of, for `onRetry`. */
+type RequestName = Pick<RequestRetry, 'operation' | 'part'>;
+
+const PUT: RequestName = { operation: 'PutObject' };
+const INITIATE: RequestName = { operation: 'InitiateMultipartUpload' };
+const COMPLETE: RequestName = { operation: 'CompleteMultipartUpload' };
+const LIST: RequestName = { operation: 'ListParts' };
+
+/** What Complete's result is made of when its answer never came but OSS says the upload is gone. */
+const NO_ANSWER: OssResponse = { status: 200, text: '', header: () => null };
+
+/**
+ * OSS refused the credentials that a refresh had just fetched (because it refused the previous
+ * ones): the endpoint hands out unusable credentials, and trying again would get the same.
+ */
+function refusedAfterRefresh(error: UploadError): UploadError {
+  const { code: _code, message: _message, ...init } = error.toJSON();
+  if (error.ossCode === 'SecurityTokenExpired') return credentialsExpiredError('credentials', init);
+  return new UploadError('oss-error', `${error.message} Fresh credentials from the upload endpoint were refused as well.`, { ...init, retryable: false });
+}
+
 const xmlEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** Said with AccessDenied: the usual cause with STS credentials. */
@@ -146,6 +173,12 @@ export class MultipartUpload {
   #high = 0;
   #done = 0;
   readonly #inflight = new Map<number, number>();
+  /** A PutObject or Complete has sent its body: OSS may hold the object whatever happens next. */
+  #committed = false;
+  readonly #onCommit = (pending: boolean): void => {
+    if (pending) this.#committed = true;
+    this.#o.onCommit?.(pending);
+  };
 
   constructor(options: MultipartOptions) {
     this.#o = options;
@@ -177,9 +210,13 @@ export class MultipartUpload {
 
   async #call(what: string, req: SignedRequest, signal: AbortSignal, extra: {
     body?: Blob | string; onUploadProgress?: (loaded: number) => void; ok?: (r: OssResponse) => boolean;
+    /** Which request this is, for `onRetry` when it is sent again with fresh credentials. */
+    name?: RequestName;
+    /** Its answer decides whether the object exists (PutObject, Complete): an abort waits for it. */
+    commit?: boolean;
   } = {}): Promise<OssResponse> {
     let creds = await this.#o.credentials.current(signal);
-    let refreshes = 0;
+    let refreshed = false;
     let skewFixed = false;
     for (;;) {
       const signed = await signRequest(req, creds, new Date(Date.now() + this.#clockOffset));
@@ -188,13 +225,17 @@ export class MultipartUpload {
         ...(extra.body !== undefined ? { body: extra.body } : {}),
         ...(extra.onUploadProgress ? { onUploadProgress: extra.onUploadProgress } : {}),
         ...(this.#o.stallTimeout !== undefined ? { stallTimeout: this.#o.stallTimeout } : {}),
+        ...(extra.commit ? { onCommit: this.#onCommit } : {}),
       });
       if (extra.ok ? extra.ok(response) : response.status >= 200 && response.status < 300) return response;
       const error = ossError(what, response, (code) => (code === 'AccessDenied' ? DENIED_HINT : ''));
-      if (error.ossCode && TOKEN_ERRORS.has(error.ossCode) && refreshes < 2) {
-        refreshes++;
+      if (error.ossCode && TOKEN_ERRORS.has(error.ossCode)) {
+        // Refreshed once already for this request: fresh credentials refused too will not get better.
+        if (refreshed) throw refusedAfterRefresh(error);
+        refreshed = true;
         extra.onUploadProgress?.(0);
         creds = await this.#o.credentials.refresh(creds, signal);
+        if (extra.name) this.#o.onRetry?.({ ...extra.name, attempt: 2, delay: 0, error });
         continue;
       }
       if (error.ossCode === 'RequestTimeTooSkewed' && !skewFixed) {
@@ -209,8 +250,8 @@ export class MultipartUpload {
     }
   }
 
-  /** Runs `attempt` until it succeeds, a failure is final, or the retries are used up. */
-  async #retrying<T>(attempt: () => Promise<T>, signal: AbortSignal): Promise<T> {
+  /** Runs `attempt` until it succeeds, a failure is final, or the retries are used up; each retry is reported (`onRetry`). */
+  async #retrying<T>(attempt: () => Promise<T>, signal: AbortSignal, name: RequestName): Promise<T> {
     const o = this.#o;
     const retries = Math.max(0, o.retries ?? 5);
     const base = Math.max(0, o.retryDelay ?? 500);
@@ -222,7 +263,9 @@ export class MultipartUpload {
         const error = UploadError.from(thrown);
         if (error.code === 'aborted' || thrown instanceof Paused || !error.retryable || n > retries || signal.aborted) throw thrown;
         const exponential = Math.min(cap, base * 2 ** (n - 1));
-        await sleep(exponential / 2 + (o.jitter ?? Math.random)() * (exponential / 2), signal);
+        const delay = exponential / 2 + (o.jitter ?? Math.random)() * (exponential / 2);
+        o.onRetry?.({ ...name, attempt: n + 1, delay: Math.round(delay), error });
+        await sleep(delay, signal);
       }
     }
   }
@@ -238,7 +281,8 @@ export class MultipartUpload {
         this.#inflight.set(1, loaded);
         this.#report();
       },
-    }), o.signal);
+      name: PUT, commit: true,
+    }), o.signal, PUT);
     this.#inflight.clear();
     this.#done = this.#size;
     this.#report();
@@ -341,6 +385,14 @@ export class MultipartUpload {
       this.#report();
       return this.#result(cp.key, response, sent, resumedParts);
     } catch (thrown) {
+      if (o.signal.aborted && this.#committed && UploadError.from(thrown).code === 'network') {
+        // An abort waited for Complete's answer, which never came: whether the upload is still
+        // there (now aborted) or gone (Complete went through: the object exists) says which it was.
+        this.#forget();
+        const left = await this.#abort(cp);
+        if (left === 'gone') return this.#result(cp.key, NO_ANSWER, sent, resumedParts);
+        throw left === 'aborted' ? abortedError() : thrown;
+      }
       const error = o.signal.aborted ? abortedError() : UploadError.from(thrown);
       // Aborted, or refused for good: no parts left behind to be billed. A retryable failure keeps
       // the upload and its checkpoint, so that the next attempt sends only what is missing.
@@ -356,7 +408,7 @@ export class MultipartUpload {
     const o = this.#o;
     const response = await this.#retrying(() => this.#call(`to start the upload of "${o.key}"`, {
       method: 'POST', target: o.target, key: o.key, query: [['uploads', '']], headers: this.#objectHeaders(),
-    }, o.signal), o.signal);
+    }, o.signal, { name: INITIATE }), o.signal, INITIATE);
     const uploadId = xmlValue(response.text, 'UploadId');
     if (!uploadId) throw new UploadError('oss-error', 'OSS answered InitiateMultipartUpload without an UploadId.', { status: response.status });
     return uploadId;
@@ -367,6 +419,7 @@ export class MultipartUpload {
     const o = this.#o;
     const { n } = part;
     const body = o.file.slice(part.start, part.start + part.size);
+    const name: RequestName = { operation: 'UploadPart', part: n };
     for (;;) {
       if (o.pause?.paused) await abortable(o.pause.whenRunning(), signal);
       if (signal.aborted) throw abortedError();
@@ -384,11 +437,12 @@ export class MultipartUpload {
               this.#inflight.set(n, loaded);
               this.#report();
             },
+            name,
           }).catch((error: unknown) => {
             if (o.pause?.paused && !signal.aborted) throw new Paused();
             throw error;
           });
-        }, partSignal);
+        }, partSignal, name);
         const ms = performance.now() - started;
         const etag = response.header('ETag');
         if (!etag) {
@@ -420,23 +474,28 @@ export class MultipartUpload {
           body: xml,
               // A Complete whose answer was lost may have worked: the upload is then gone, and the object there.
           ok: (r) => (r.status >= 200 && r.status < 300) || (unknownOutcome && r.status === 404 && /NoSuchUpload/.test(r.text)),
+          name: COMPLETE, commit: true,
         });
       } catch (error) {
         if (error instanceof UploadError && error.code === 'network') unknownOutcome = true;
         throw error;
       }
-    }, o.signal);
+    }, o.signal, COMPLETE);
   }
 
-  /** AbortMultipartUpload, best effort (never throws): bounded by 10 s, not by the aborted signal. */
-  async #abort(cp: Checkpoint): Promise<void> {
+  /**
+   * AbortMultipartUpload, best effort (never throws): bounded by 10 s, not by the aborted signal.
+   * Says whether OSS aborted the upload, had it no more (`gone`: completed, or aborted before), or did not say.
+   */
+  async #abort(cp: Checkpoint): Promise<'aborted' | 'gone' | 'unknown'> {
     const signal = AbortSignal.timeout(10_000);
     try {
-      await this.#call(`to abort the upload of "${cp.key}"`, {
+      const response = await this.#call(`to abort the upload of "${cp.key}"`, {
         method: 'DELETE', target: this.#o.target, key: cp.key, query: [['uploadId', cp.uploadId]],
       }, signal, { ok: (r) => r.status === 204 || r.status === 200 || r.status === 404 });
+      return response.status === 404 ? 'gone' : 'aborted';
     } catch {
-      /* OSS's lifecycle rule for unfinished uploads is the backstop */
+      return 'unknown'; // OSS's lifecycle rule for unfinished uploads is the backstop
     }
   }
 
@@ -494,7 +553,7 @@ export class MultipartUpload {
       if (marker) query.push(['part-number-marker', String(marker)]);
       const response = await this.#retrying(() => this.#call(`to list the parts of "${cp.key}"`, {
         method: 'GET', target: o.target, key: cp.key, query,
-      }, o.signal), o.signal);
+      }, o.signal, { name: LIST }), o.signal, LIST);
       const doc = new DOMParser().parseFromString(response.text, 'application/xml');
       for (const part of Array.from(doc.getElementsByTagName('Part'))) {
         const n = Number(part.getElementsByTagName('PartNumber')[0]?.textContent);

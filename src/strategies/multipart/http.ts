@@ -52,6 +52,8 @@ export interface SendOptions {
   onUploadProgress?: (loaded: number) => void;
   /** Milliseconds without any progress after which the request counts as failed (`network`, retryable). Default 60 000; 0: no limit. */
   stallTimeout?: number;
+  /** The request decides whether the object exists (PutObject, Complete): see XhrRequest.onCommit. */
+  onCommit?: (pending: boolean) => void;
 }
 
 export { abortedError };
@@ -65,6 +67,7 @@ export function send(options: SendOptions): Promise<OssResponse> {
     peer: `OSS (${hostOf(options.url)})`,
     failureHint: 'Offline, or the bucket\'s CORS rule does not allow this page\'s origin, the method or its headers.',
     ...(progress ? { onUploadProgress: (loaded: number) => progress(loaded) } : {}),
+    ...(options.onCommit ? { onCommit: options.onCommit } : {}),
   });
 }
 
