@@ -10,23 +10,21 @@ import { UploadError } from '../../src/errors.js';
 import { registerStrategy } from '../../src/strategies/index.js';
 import type { StrategyOptions, UploadContext, UploadResult } from '../../src/strategies/types.js';
 import {
-  cleanup, clearEmulatorRequests, env, makeFile, mount, next, part, parts, setFaults, stored, type LoggedRequest,
+  about, cleanup, clearEmulatorRequests, emulatorRequests, env, eventually, makeFile, mount, next, openUploads, part, parts, setFaults, settled, stored,
+  type LoggedRequest,
 } from './support.js';
 
 const MiB = 1024 * 1024;
 
 performance.setResourceTimingBufferSize(100_000);
 
-type Logged = LoggedRequest & { partNumber?: number };
-
 /** The emulator's log of OSS operations (its own /_sts and /_emulator requests are op `Unknown`). */
-async function log(): Promise<Logged[]> {
-  return (await (await fetch(`${env.emulatorUrl}/_emulator/requests`)).json() as Logged[]).filter((r) => r.op !== 'Unknown');
+async function log(): Promise<LoggedRequest[]> {
+  return (await emulatorRequests()).filter((r) => r.op !== 'Unknown');
 }
 
-async function openUploads(): Promise<Array<{ key: string; uploadId: string; parts: Array<{ partNumber: number }> }>> {
-  return await (await fetch(`${env.emulatorUrl}/_emulator/uploads`)).json() as Array<{ key: string; uploadId: string; parts: Array<{ partNumber: number }> }>;
-}
+/** A file name no other test uses: the object key ends with it (see support.ts `about`). */
+const uniqueName = (name: string) => name.replace(/(\.[^.]*)?$/, (ext) => `-${crypto.randomUUID()}${ext}`);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -64,7 +62,8 @@ describe('<oss-upload strategy="sts">', () => {
     const el = await mount({ strategy: 'sts', endpoint: '/sts', 'part-size': '1MB', parallel: '2' });
     const events = recordAll(el);
     await setFaults({ bandwidth: 2 * MiB });
-    const { file, bytes } = makeFile('pause.bin', 12 * MiB);
+    const name = uniqueName('pause.bin');
+    const { file, bytes } = makeFile(name, 12 * MiB);
     const [id] = el.addFiles([file]);
     await until(el, id!, 3 * MiB);
     await el.updateComplete;
@@ -83,19 +82,20 @@ describe('<oss-upload strategy="sts">', () => {
     expect(parts(el, 'file-paused')).to.have.length(1);
     expect(part(el, 'pause-button')).to.equal(null);
     expect(part(el, 'resume-button')!.innerText).to.equal('Resume');
-    expect(part(el, 'resume-button')!.getAttribute('aria-label')).to.equal('Resume upload of pause.bin');
+    expect(part(el, 'resume-button')!.getAttribute('aria-label')).to.equal(`Resume upload of ${name}`);
     expect(part(el, 'cancel-button')).to.exist; // a paused file can still be cancelled
     expect(part(el, 'status')!.textContent).to.match(/^Paused at \d+%$/);
-    expect(el.shadowRoot!.querySelector('[role=status]')!.textContent).to.match(/^pause\.bin: Paused at \d+%$/);
+    expect(el.shadowRoot!.querySelector('[role=status]')!.textContent).to.equal(`${name}: ${part(el, 'status')!.textContent}`);
 
-    await sleep(300); // parts in flight are cut
+    await settled(name); // the parts in flight were cut (or had arrived whole)
     await clearEmulatorRequests();
     const loaded = fileOf(el, id!).loaded;
+    // Paused is an absence: a while with the link free, in which a running upload sends 2 MiB or more.
     await sleep(1200);
-    expect((await log()).filter((r) => r.op === 'UploadPart'), 'no part sent while paused').to.deep.equal([]);
+    expect(about(await log(), name).filter((r) => r.op === 'UploadPart'), 'no part sent while paused').to.deep.equal([]);
     expect(fileOf(el, id!).loaded).to.equal(loaded);
     expect(fileOf(el, id!).status).to.equal('paused');
-    const [open] = await openUploads();
+    const [open] = await openUploads(name);
     expect(open, 'the multipart upload stays open').to.exist;
     const storedBefore = open!.parts.map((p) => p.partNumber);
     expect(storedBefore.length).to.be.greaterThan(0);
@@ -116,9 +116,12 @@ describe('<oss-upload strategy="sts">', () => {
     const object = await stored(success!.detail['key'] as string);
     expect([object?.size, object?.crc64]).to.deep.equal([bytes.length, crc64(bytes).toString()]);
     // After resume only the parts OSS did not have went out.
-    const sent = (await log()).filter((r) => r.op === 'UploadPart' && r.status === 200).map((r) => r.partNumber!);
-    expect(sent.filter((n) => storedBefore.includes(n))).to.deep.equal([]);
-    expect(await openUploads()).to.deep.equal([]);
+    // Of the parts OSS had, only ones in flight at the pause (cut by the client after their last byte
+    // left, so stored all the same) may go again: at most `parallel` of them.
+    const sent = about(await log(), name).filter((r) => r.op === 'UploadPart' && r.status === 200).map((r) => r.partNumber!);
+    expect(sent.filter((n) => storedBefore.includes(n)).length, `stored ${storedBefore}, sent after resume ${sent}`).to.be.at.most(2);
+    expect([...new Set([...storedBefore, ...sent])].sort((a, b) => a - b)).to.deep.equal(Array.from({ length: 12 }, (_, i) => i + 1));
+    expect(await openUploads(name)).to.deep.equal([]);
     const progress = of(events, 'oss-upload-progress').map((e) => e.detail['loaded'] as number);
     for (let i = 1; i < progress.length; i++) expect(progress[i]!).to.be.at.least(progress[i - 1]!);
     expect(progress.at(-1)).to.equal(bytes.length);
@@ -165,11 +168,12 @@ describe('<oss-upload strategy="sts">', () => {
     const el = await mount({ strategy: 'sts', endpoint: '/sts', 'part-size': '1MB', parallel: '2' });
     const events = recordAll(el);
     await setFaults({ bandwidth: 2 * MiB });
-    const { file, bytes } = makeFile('paused-abort.bin', 10 * MiB);
+    const name = uniqueName('paused-abort.bin');
+    const { file, bytes } = makeFile(name, 10 * MiB);
     const [id] = el.addFiles([file]);
     await until(el, id!, 2 * MiB);
     expect(el.pause(id)).to.equal(true);
-    await sleep(200);
+    await settled(name);
     await clearEmulatorRequests();
     const complete = next(el, 'oss-upload-complete');
     el.abort(id);
@@ -177,9 +181,8 @@ describe('<oss-upload strategy="sts">', () => {
     expect(fileOf(el, id!).pausable).to.equal(undefined);
     const { detail } = await complete;
     expect(detail.aborted.map((f) => f.id)).to.deep.equal([id]);
-    await sleep(300);
-    expect(await openUploads()).to.deep.equal([]);
-    expect((await log()).filter((r) => r.op === 'AbortMultipartUpload').map((r) => r.status)).to.deep.equal([204]);
+    expect(await eventually(() => openUploads(name), (u) => u.length === 0)).to.deep.equal([]);
+    expect(about(await log(), name).filter((r) => r.op === 'AbortMultipartUpload').map((r) => r.status)).to.deep.equal([204]);
     expect(of(events, 'oss-upload-error')).to.deep.equal([]);
 
     // The same File again: not left paused inside the strategy.
@@ -220,8 +223,9 @@ describe('<oss-upload strategy="sts">', () => {
     const el = await mount({ endpoint: '/sign' });
     await setFaults({ latencyMs: 800 });
     const complete = next(el, 'oss-upload-complete', 30_000);
+    const started = next(el, 'oss-upload-start');
     const [id] = el.addFiles([makeFile('policy.txt', 1000, 'text/plain').file]);
-    await sleep(300);
+    await started; // the request then waits 800 ms on the emulator's latency
     expect(fileOf(el, id!).status).to.equal('uploading');
     expect(el.pause(id)).to.equal(false);
     expect(el.pause()).to.equal(false);
@@ -232,16 +236,16 @@ describe('<oss-upload strategy="sts">', () => {
   });
 
   it('insecure-allow-long-term-keys: absent, long-term keys are refused (insecure-credentials); present, accepted', async () => {
-    await clearEmulatorRequests();
     const el = await mount({ strategy: 'sts', endpoint: '/sts-longterm' });
     const events = recordAll(el);
     const failed = next(el, 'oss-upload-error');
-    el.addFiles([makeFile('longterm.txt', 100, 'text/plain').file]);
+    const name = uniqueName('longterm.txt');
+    el.addFiles([makeFile(name, 100, 'text/plain').file]);
     const { detail } = await failed;
     expect([detail.code, detail.retryable]).to.deep.equal(['insecure-credentials', false]);
     expect(detail.message).to.contain('insecureAllowLongTermKeys');
     expect(of(events, 'oss-upload-retry')).to.deep.equal([]);
-    expect(await log()).to.deep.equal([]); // nothing reached OSS
+    expect(about(await log(), name)).to.deep.equal([]); // nothing reached OSS
     await el.updateComplete;
     expect(part(el, 'error')!.textContent).to.equal('The upload server handed out a permanent key; it must give temporary (STS) credentials.');
 
@@ -285,7 +289,7 @@ describe('<oss-upload strategy="sts">', () => {
     expect([detail.bucket, detail.url]).to.deep.equal([env.bucket, `${env.ossEndpoint}/${env.bucket}/${detail.key}`]);
     expect((await stored(detail.key))?.crc64).to.equal(crc64(bytes).toString());
     // part-size reached the engine: 1 MiB parts.
-    const partsSent = (await log()).filter((r) => r.op === 'UploadPart' && r.status === 200);
+    const partsSent = about(await log(), detail.key).filter((r) => r.op === 'UploadPart' && r.status === 200);
     expect(partsSent).to.have.length(9);
   });
 

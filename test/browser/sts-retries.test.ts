@@ -7,29 +7,12 @@ import { crc64 } from '../../src/signing/crc64.js';
 import { StsStrategy } from '../../src/strategies/sts.js';
 import { MultipartUpload, type CredentialSource, type MultipartOptions } from '../../src/strategies/multipart/engine.js';
 import type { UploadError } from '../../src/errors.js';
-import { env, makeFile, setFaults, stored } from './support.js';
+import { about, emulatorRequests, makeFile, openUploads, setFaults, stored } from './support.js';
 
 const MiB = 1024 * 1024;
 
-interface Logged {
-  time: string;
-  op: string;
-  key?: string;
-  partNumber?: number;
-  uploadId?: string;
-  status: number;
-  fault?: string;
-}
-
 /** The emulator's log of one object key's requests, in arrival order. */
-async function requestsFor(key: string): Promise<Logged[]> {
-  const all = await (await fetch(`${env.emulatorUrl}/_emulator/requests`)).json() as Logged[];
-  return all.filter((r) => r.key === key);
-}
-
-async function openUploadsFor(key: string): Promise<unknown[]> {
-  return (await (await fetch(`${env.emulatorUrl}/_emulator/uploads`)).json() as Array<{ key: string }>).filter((u) => u.key === key);
-}
+const requestsFor = async (key: string) => about(await emulatorRequests(), key);
 
 async function failure(promise: Promise<unknown>): Promise<UploadError> {
   try {
@@ -76,11 +59,11 @@ describe('sts engine: retries at their edges', () => {
     expect((await requestsFor(key)).filter((r) => r.op === 'UploadPart').map((r) => [r.partNumber, r.status]))
       .to.deep.equal([[1, 500], [1, 500], [1, 500], [1, 500]]); // the first attempt and 3 retries
     // The upload stays for the next attempt, which finishes it (and leaves nothing open).
-    expect(await openUploadsFor(key)).to.have.length(1);
+    expect(await openUploads(key)).to.have.length(1);
     await setFaults({});
     const done = await s.upload(again, { key: name, meta: {}, contentType: 'application/octet-stream', signal: new AbortController().signal, onProgress: () => {} });
     expect(done.key).to.equal(key);
-    expect(await openUploadsFor(key)).to.deep.equal([]);
+    expect(await openUploads(key)).to.deep.equal([]);
   });
 
   describe('the backoff schedule, jitter held still', () => {

@@ -104,16 +104,68 @@ export async function stored(key: string): Promise<StoredObject | undefined> {
 }
 
 export interface LoggedRequest {
+  /** When the request arrived (ISO, milliseconds). */
+  time: string;
   method: string;
   op: string;
   key?: string;
+  partNumber?: number;
+  uploadId?: string;
+  accessKeyId?: string;
+  /** 0 while the emulator has not answered yet; -1 for a connection cut or dropped. */
   status: number;
   code?: string;
   fault?: string;
 }
 
-export async function emulatorRequests(): Promise<LoggedRequest[]> {
-  return await (await fetch(`${env.emulatorUrl}/_emulator/requests`)).json() as LoggedRequest[];
+export async function emulatorRequests(base = env.emulatorUrl): Promise<LoggedRequest[]> {
+  return await (await fetch(`${base}/_emulator/requests`)).json() as LoggedRequest[];
+}
+
+/**
+ * The logged requests for keys ending with `key`. Every test uploads under keys of its own (a
+ * random id, or a unique file name), so what another test left behind never counts in this one.
+ */
+export function about<T extends { key?: string }>(entries: T[], key: string): T[] {
+  return entries.filter((r) => r.key?.endsWith(key));
+}
+
+export interface OpenUpload {
+  key: string;
+  uploadId: string;
+  parts: Array<{ partNumber: number; size: number }>;
+}
+
+/** The multipart uploads open on the emulator for keys ending with `key` (see `about`). */
+export async function openUploads(key: string, base = env.emulatorUrl): Promise<OpenUpload[]> {
+  return about(await (await fetch(`${base}/_emulator/uploads`)).json() as OpenUpload[], key);
+}
+
+/**
+ * Resolves once the emulator has answered every request it received for keys ending with `key`
+ * (none in flight), on two polls in a row: what a pause cut, or let finish, is then settled on OSS.
+ */
+export async function settled(key: string, ms = 20_000, base = env.emulatorUrl): Promise<void> {
+  const end = Date.now() + ms;
+  let quiet = 0;
+  let seen = -1;
+  while (quiet < 2) {
+    if (Date.now() > end) throw new Error(`requests for ${key} still in flight after ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+    const mine = about(await emulatorRequests(base), key);
+    quiet = !mine.some((r) => r.status === 0) && mine.length === seen ? quiet + 1 : 0;
+    seen = mine.length;
+  }
+}
+
+/** Polls `read` until `check` holds, or `ms` pass; answers the last value (for the test to assert on). */
+export async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, ms = 10_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const value = await read();
+    if (check(value) || Date.now() > end) return value;
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 export async function clearEmulatorRequests(): Promise<void> {
