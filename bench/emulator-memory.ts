@@ -7,19 +7,22 @@
 // every phase gets its own VmHWM; the whole-run peak is the largest VmHWM read. The throughput
 // notes carry each process's CPU use over the phase (100% = one core), to show what bounds it.
 //
-// Phases, each verified with HEAD (size and x-oss-hash-crc64ecma against a CRC computed here while
-// the data was generated):
-//   (a) one streaming PutObject (ali-oss putStream, chunked) from a Readable that generates
-//       pseudo-random data 1 MiB at a time;
-//   (b) a multipart upload: 16 MiB parts, each generated as a Buffer when its turn comes, 4 in
-//       flight, then CompleteMultipartUpload (which concatenates the parts on disk, timed apart);
-//   (c) a streaming GET of the multipart object, CRC-checked, which proves the bytes on disk and
-//       not only the CRC the emulator combined from its parts.
-// The benchmark process never holds the object either: at most 4 parts (64 MiB) plus one 16 MiB
-// buffer of zeros; its own peak RSS is reported too.
+// The data is made before any clock starts: up to 128 MiB of pseudo-random bytes (bench/data.ts),
+// which a larger object repeats (128 MiB is 8 parts, so a part lost, repeated or put in the wrong
+// place among 8 neighbours still changes the object's CRC-64), with the CRC-64 of every slice the
+// upload sends and of the whole object worked out beforehand too: the clock times the upload only.
+//
+// Phases, each verified with HEAD (size and x-oss-hash-crc64ecma against the CRC worked out before):
+//   (a) one streaming PutObject (ali-oss putStream, chunked) from a Readable that hands out the
+//       data 1 MiB at a time (slices of the pool, no copy);
+//   (b) a multipart upload: 16 MiB parts (slices of the pool), 4 in flight, each part's CRC-64
+//       answer checked, then CompleteMultipartUpload (which concatenates the parts on disk, timed apart);
+//   (c) a streaming GET of the multipart object, CRC-checked as it is read (the check is in the
+//       timed region: it is this phase's point), which proves the bytes on disk and not only the
+//       CRC the emulator combined from its parts.
+// The benchmark process holds the pool (≤ 128 MiB), never the object; its own peak RSS is reported too.
 import OSS from 'ali-oss';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createCipheriv, createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -27,6 +30,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Crc64, crc64Combine } from '../src/signing/crc64.js';
+import { dataBlock, DATA_BLOCK } from './data.js';
 import type { Benchmark, BenchOptions, Row } from './run.js';
 import { SAMPLE_MS, procCpuMs, procStatus, resetPeak, sampleRss, sizeLabel, stopChild } from './proc.js';
 
@@ -50,36 +54,64 @@ export const emulatorMemory: Benchmark = {
 };
 
 // ---------------------------------------------------------------------------
-// Data: AES-128-CTR keystream (deterministic per seed, gigabytes per second), CRC-64 as it goes.
+// Data, made before any clock starts.
 
-const ZEROS = Buffer.alloc(Math.max(STREAM_CHUNK, PART_SIZE));
+/** The most data made ahead; larger objects repeat it. A multiple of STREAM_CHUNK and PART_SIZE, so no slice wraps. */
+const POOL_LIMIT = 128 * MiB;
 
-/** A keystream from `seed`; bytes(n) returns the next n pseudo-random bytes (n ≤ 16 MiB). */
-function keystream(seed: string): { bytes(n: number): Buffer } {
-  const key = createHash('sha256').update(seed).digest();
-  const cipher = createCipheriv('aes-128-ctr', key.subarray(0, 16), key.subarray(16, 32));
-  return { bytes: (n) => cipher.update(ZEROS.subarray(0, n)) };
+/** An object of `size` bytes whose byte p is pool[p mod pool.length], and the CRC-64s its uploads need. */
+interface Planned {
+  size: number;
+  /** The bytes at [at, at + length) of the object (within one pool length: a slice, not a copy). */
+  slice(at: number, length: number): Buffer;
+  /** CRC-64 of those bytes, from a table made beforehand. */
+  crcOf(at: number, length: number): bigint;
+  /** CRC-64 of the whole object. */
+  crc: bigint;
 }
 
-/** `size` pseudo-random bytes in 1 MiB chunks, generated on demand; `crc` is final once the stream ends. */
-function generatedStream(size: number, seed: string): { stream: Readable; crc: Crc64; generated: () => number } {
-  const ks = keystream(seed);
-  const crc = new Crc64();
+/** Makes the pool and the CRC-64 of every slice of `sliceSize` the upload will send (and the object's). */
+function plan(size: number, seed: string, sliceSize: number): Planned {
+  const poolSize = Math.min(size, POOL_LIMIT);
+  const blocks: Buffer[] = [];
+  for (let at = 0, i = 0; at < poolSize; at += DATA_BLOCK, i++) blocks.push(dataBlock(seed, i, Math.min(DATA_BLOCK, poolSize - at)));
+  // Slices start at multiples of a slice size that divides DATA_BLOCK: none spans two blocks.
+  const slice = (at: number, length: number) => {
+    const p = at % poolSize;
+    const block = blocks[Math.floor(p / DATA_BLOCK)]!;
+    return block.subarray(p % DATA_BLOCK, (p % DATA_BLOCK) + length);
+  };
+  const table = new Map<string, bigint>();
+  const crcOf = (at: number, length: number) => {
+    const id = `${at % poolSize}:${length}`;
+    let crc = table.get(id);
+    if (crc === undefined) table.set(id, crc = new Crc64().update(slice(at, length)).digest());
+    return crc;
+  };
+  let crc = 0n;
+  for (let at = 0; at < size; at += sliceSize) {
+    const length = Math.min(sliceSize, size - at);
+    crc = at === 0 ? crcOf(at, length) : crc64Combine(crc, crcOf(at, length), length);
+  }
+  return { size, slice, crcOf, crc };
+}
+
+/** The object as a Readable of 1 MiB slices; `handedOut()` counts the bytes it gave. */
+function plannedStream(p: Planned): { stream: Readable; handedOut: () => number } {
   let sent = 0;
   const stream = new Readable({
     highWaterMark: STREAM_CHUNK,
     read() {
-      if (sent >= size) {
+      if (sent >= p.size) {
         this.push(null);
         return;
       }
-      const chunk = ks.bytes(Math.min(STREAM_CHUNK, size - sent));
+      const chunk = p.slice(sent, Math.min(STREAM_CHUNK, p.size - sent));
       sent += chunk.length;
-      crc.update(chunk);
       this.push(chunk);
     },
   });
-  return { stream, crc, generated: () => sent };
+  return { stream, handedOut: () => sent };
 }
 
 // ---------------------------------------------------------------------------
@@ -255,14 +287,15 @@ async function runEmulatorMemory(options: BenchOptions): Promise<Row[]> {
     {
       const key = 'bench/put-stream.bin';
       log(`(a) PutObject of ${label} from a stream (putStream, chunked, 1 MiB chunks)…`);
-      const gen = generatedStream(size, 'put-stream');
+      const data = plan(size, 'put-stream', STREAM_CHUNK);
+      const gen = plannedStream(data);
       const m = await measured(async () => {
         const t0 = performance.now();
         await oss.putStream(key, gen.stream, { timeout: REQUEST_TIMEOUT_MS } as OSS.PutStreamOptions);
         return performance.now() - t0;
       });
-      if (gen.generated() !== size) throw new Error(`the stream produced ${gen.generated()} bytes, expected ${size}`);
-      await verifyHead(oss, key, size, gen.crc.digest());
+      if (gen.handedOut() !== size) throw new Error(`the stream handed out ${gen.handedOut()} bytes, expected ${size}`);
+      await verifyHead(oss, key, size, data.crc);
       row(`PutObject stream ${label}`, 'throughput', rate(size, m.result), 'MB/s', `${size} B in ${secs(m.result)}; HEAD size and CRC-64 match; ${m.cpu}`);
       peakRows(`PutObject stream ${label}`, m);
       log(`(a) ${rate(size, m.result).toFixed(1)} MB/s, VmHWM ${mibOf(m.hwmKiB).toFixed(1)} MiB`);
@@ -275,22 +308,21 @@ async function runEmulatorMemory(options: BenchOptions): Promise<Row[]> {
     {
       const partCount = Math.ceil(size / PART_SIZE);
       log(`(b) multipart upload of ${label}: ${partCount} × ${sizeLabel(PART_SIZE)} parts, ${PARALLEL} in flight…`);
+      const data = plan(size, 'multipart', PART_SIZE);
       const m = await measured(async () => {
         const t0 = performance.now();
         const { uploadId } = await oss.initMultipartUpload(mpKey);
         const etags: string[] = new Array(partCount);
-        const crcs: bigint[] = new Array(partCount);
         let next = 0;
         const worker = async () => {
           while (next < partCount) {
             const i = next++;
             const len = Math.min(PART_SIZE, size - i * PART_SIZE);
-            // Its own keystream per part, so parts do not depend on the order they are made in.
-            const body = keystream(`multipart-${i + 1}`).bytes(len);
-            crcs[i] = new Crc64().update(body).digest();
+            const body = data.slice(i * PART_SIZE, len);
             const res = await oss.uploadPart(mpKey, uploadId, i + 1, body, 0, len, { timeout: REQUEST_TIMEOUT_MS } as OSS.RequestOptions);
             const partCrc = (res.res.headers as Headers)['x-oss-hash-crc64ecma'];
-            if (partCrc !== crcs[i]!.toString()) throw new Error(`part ${i + 1}: x-oss-hash-crc64ecma ${partCrc}, sent ${crcs[i]}`);
+            const sent = data.crcOf(i * PART_SIZE, len);
+            if (partCrc !== sent.toString()) throw new Error(`part ${i + 1}: x-oss-hash-crc64ecma ${partCrc}, sent ${sent}`);
             etags[i] = res.etag;
           }
         };
@@ -298,13 +330,11 @@ async function runEmulatorMemory(options: BenchOptions): Promise<Row[]> {
         const t1 = performance.now();
         await oss.completeMultipartUpload(mpKey, uploadId, etags.map((etag, i) => ({ number: i + 1, etag })), { timeout: REQUEST_TIMEOUT_MS } as OSS.CompleteMultipartUploadOptions);
         const t2 = performance.now();
-        let crc = crcs[0]!;
-        for (let i = 1; i < partCount; i++) crc = crc64Combine(crc, crcs[i]!, Math.min(PART_SIZE, size - i * PART_SIZE));
-        return { partsMs: t1 - t0, completeMs: t2 - t1, crc, partCount };
+        return { partsMs: t1 - t0, completeMs: t2 - t1, partCount };
       });
-      const { partsMs, completeMs, crc, partCount: n } = m.result;
-      mpCrc = crc;
-      await verifyHead(oss, mpKey, size, crc);
+      const { partsMs, completeMs, partCount: n } = m.result;
+      mpCrc = data.crc;
+      await verifyHead(oss, mpKey, size, data.crc);
       const bench = `multipart ${label}`;
       row(bench, 'throughput, init + parts', rate(size, partsMs), 'MB/s', `${n} × ${sizeLabel(PART_SIZE)} parts, ${PARALLEL} in flight, in ${secs(partsMs)}; every part's CRC-64 matches`);
       row(bench, 'CompleteMultipartUpload time', completeMs / 1000, 's', `concatenates the parts on disk: ${rate(size, completeMs).toFixed(1)} MB/s`);
@@ -339,7 +369,7 @@ async function runEmulatorMemory(options: BenchOptions): Promise<Row[]> {
     lifetimePeak = Math.max(lifetimePeak, end.hwm);
     row('process', 'peak RSS, whole run', mibOf(lifetimePeak), 'MiB', 'largest VmHWM read (start-up and every phase)');
     row('process', 'RSS at the end', mibOf(end.rss), 'MiB', 'VmRSS after the last phase');
-    row('client', 'benchmark process peak RSS', process.resourceUsage().maxRSS / KiB, 'MiB', `maxRSS of this process (ali-oss side); it holds ≤ ${PARALLEL} parts and ${sizeLabel(ZEROS.length)} of zeros, the rest is heap slack`);
+    row('client', 'benchmark process peak RSS', process.resourceUsage().maxRSS / KiB, 'MiB', `maxRSS of this process (ali-oss side); it holds the data made ahead (≤ ${sizeLabel(POOL_LIMIT)} per phase), the rest is heap slack`);
     return rows;
   } catch (err) {
     if (child && err instanceof Error) err.message += `\n(emulator output, last lines:)\n${child.output().split('\n').slice(-20).join('\n')}`;

@@ -4,8 +4,10 @@
 // full path (signature check, MD5 and CRC-64 while streaming to disk), so the ratio says what the
 // element costs. In the same run, the proxy strategy: the element posts to createProxyHandler
 // on the page's own server (this process), which streams to the emulator (8 MiB parts, 3 in
-// flight, CRC-64 checked): the browser → app server → OSS path against the same ceiling. Also the
-// gzipped sizes of the built browser entry and bundle.
+// flight, CRC-64 checked): the browser → app server → OSS path against the same ceiling. Every
+// object stored is checked afterwards: its size and the CRC-64 the emulator computed while storing
+// it against the data's (bench/data.ts; the page builds the same keystream). Also the gzipped
+// sizes of the built browser entry and bundle.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
@@ -18,6 +20,7 @@ import { startEmulator } from '../src/emulator/index.js';
 import { createProxyHandler, createSignHandler, toNodeListener } from '../src/server/index.js';
 import { presignQueryV4, encodeKeyPath } from '../src/signing/index.js';
 import { CHROMIUM_ARGS } from '../test/node/support/chromium.js';
+import { dataCrc, dataKeyHex } from './data.js';
 import type { Benchmark, BenchOptions, Row } from './run.js';
 
 const MiB = 1024 * 1024;
@@ -32,17 +35,11 @@ export const signedPolicyBrowser: Benchmark = {
 
 // Runs in the page (as a string: the bench's types are Node's).
 const PAGE_SCRIPT = `
+import { makeBlob } from '/page-data.js';
 let blob;
 window.bench = {
-  async makeBlob(size) {
-    const parts = [];
-    for (let at = 0; at < size; at += 64 * 1024 * 1024) {
-      const bytes = new Uint8Array(Math.min(64 * 1024 * 1024, size - at));
-      for (let i = 0; i < bytes.length; i += 65536) crypto.getRandomValues(bytes.subarray(i, Math.min(bytes.length, i + 65536)));
-      parts.push(bytes);
-    }
-    blob = new Blob(parts, { type: 'application/octet-stream' });
-    await blob.slice(0, 1024).arrayBuffer();
+  async makeBlob(size, keyHex) {
+    blob = await makeBlob(size, keyHex);
   },
   async ceiling(url) {
     const t0 = performance.now();
@@ -88,6 +85,7 @@ async function run(options: BenchOptions): Promise<Row[]> {
     build: { outDir: entryDir, emptyOutDir: true, sourcemap: false, rollupOptions: { external: [/^lit/, /^@lit\//] } },
   });
   const bundle = await readFile(join(bundleDir, 'oss-upload.bundle.js'));
+  const pageData = await readFile(new URL('./page-data.js', import.meta.url));
   const entry = await readFile(join(entryDir, 'oss-upload.bundle.js'));
 
   const emu = await startEmulator({ port: 0, dataDir: join(work, 'data') });
@@ -109,6 +107,7 @@ async function run(options: BenchOptions): Promise<Row[]> {
     if (path === '/sign') return sign(req, res);
     if (path === '/proxy') return proxy(req, res);
     if (path === '/') return void res.writeHead(200, { 'Content-Type': 'text/html' }).end(page);
+    if (path === '/page-data.js') return void res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(pageData);
     const body = await readFile(join(bundleDir, path.slice(1))).catch(() => undefined);
     if (!body) return void res.writeHead(404).end();
     res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(body);
@@ -121,8 +120,11 @@ async function run(options: BenchOptions): Promise<Row[]> {
     const tab = await browser.newPage();
     await tab.goto(siteUrl);
     await tab.waitForFunction("window.benchReady === true && customElements.get('oss-upload') !== undefined");
+    const seed = `signed-policy-bench-${size}`;
+    options.log('computing the CRC-64 of the data');
+    const crc = dataCrc(seed, size);
     options.log(`building a ${size}-byte Blob`);
-    await tab.evaluate(`window.bench.makeBlob(${size})`);
+    await tab.evaluate(`window.bench.makeBlob(${size}, ${JSON.stringify(dataKeyHex(seed))})`);
     await new Promise((r) => setTimeout(r, 2000));
     const creds = { accessKeyId: emu.accessKeyId, accessKeySecret: emu.accessKeySecret };
     const ceiling: number[] = [];
@@ -136,14 +138,18 @@ async function run(options: BenchOptions): Promise<Row[]> {
       proxied.push(await tab.evaluate(`window.bench.element('proxy-${i}.bin', '#proxy')`) as number);
       options.log(`run ${i + 1}: ceiling ${Math.round(ceiling[i]!)} ms, element ${Math.round(element[i]!)} ms, proxy ${Math.round(proxied[i]!)} ms`);
     }
-    const stored = await (await fetch(`${emu.url}/_emulator/objects?bucket=${bucket}`)).json() as Array<{ key: string; size: number }>;
-    const complete = stored.filter((o) => o.size === size).length;
-    if (complete !== RUNS * 3) throw new Error(`expected ${RUNS * 3} stored objects of ${size} bytes, found ${complete}`);
+    // Every upload stored the Blob's bytes: its size, and the CRC-64 the emulator computed while storing.
+    const stored = await (await fetch(`${emu.url}/_emulator/objects?bucket=${bucket}`)).json() as Array<{ key: string; size: number; crc64: string }>;
+    if (stored.length !== RUNS * 3) throw new Error(`expected ${RUNS * 3} stored objects, found ${stored.length}: ${stored.map((o) => o.key).join(', ')}`);
+    for (const o of stored) {
+      if (o.size !== size) throw new Error(`${o.key}: ${o.size} bytes stored, the Blob has ${size}`);
+      if (o.crc64 !== crc.toString()) throw new Error(`${o.key}: stored with CRC-64 ${o.crc64}, the Blob's is ${crc}`);
+    }
     const mbps = (ms: number) => size / 1e6 / (ms / 1000);
     const c = mbps(median(ceiling));
     const e = mbps(median(element));
     const p = mbps(median(proxied));
-    const note = `median of ${RUNS}, ${size / MiB} MiB, to the emulator on loopback`;
+    const note = `median of ${RUNS}, ${size / MiB} MiB, to the emulator on loopback; every object's size and CRC-64 checked`;
     rows.push(
       { benchmark: 'signed-policy: fetch PUT (ceiling)', metric: 'throughput', value: c, unit: 'MB/s', note },
       { benchmark: 'signed-policy: element (XHR PostObject)', metric: 'throughput', value: e, unit: 'MB/s', note: `${note}; start → success events` },

@@ -6,10 +6,14 @@
 //   - StsStrategy with `engine: 'ali-oss'`, directly and through the element,
 //   - ali-oss's multipartUpload called directly with its defaults (1 MiB × 5, seed pattern 2),
 // each the median of 3 runs, with its ratio to the ceiling. The server is a local OSS stand-in
-// that answers like OSS (UploadId, ETag, CORS with ETag exposed) and discards the bytes, on
+// that answers like OSS (UploadId, ETag, CORS with ETag exposed) and writes nothing to disk, on
 // another origin than the page (so every part pays its CORS preflight, as against OSS): the
-// numbers are about the client, not about a server's disk. Also the gzipped size of what a page
-// downloads before its first upload (the element bundle) and of the lazily loaded ali-oss engine.
+// numbers are about the client, not about a server's disk. It keeps what arrives (references to
+// the received chunks, no copy) and assembles each object from the parts its Complete lists; after
+// every run, with the clock stopped, its bytes are counted and their CRC-64 compared with the
+// data's (bench/data.ts: the page builds the same keystream), so an engine that skipped, repeated
+// or misplaced a part fails the benchmark instead of looking fast. Also the gzipped size of what a
+// page downloads before its first upload (the element bundle) and of the lazily loaded ali-oss engine.
 //
 // Pitfalls (../shared/TOOLCHAIN.md): puppeteer's network monitoring slows uploads, so it is
 // launched with `networkEnabled: false`; the Blob is built (and read once) before any clock starts.
@@ -19,6 +23,8 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import puppeteer from 'puppeteer-core';
+import { Crc64 } from '../src/signing/crc64.js';
+import { dataCrc, dataKeyHex } from './data.js';
 import type { Benchmark, BenchOptions, Row } from './run.js';
 
 const MiB = 1024 * 1024;
@@ -28,7 +34,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 export const stsBrowser: Benchmark = {
   name: 'sts',
-  description: 'sts strategy in Chromium: our engine vs one fetch PUT vs ali-oss (256 MiB, discarding server); bundle sizes',
+  description: 'sts strategy in Chromium: our engine vs one fetch PUT vs ali-oss (256 MiB to an in-memory stand-in, bytes and CRC-64 checked); bundle sizes',
   run: runStsBrowser,
 };
 
@@ -56,37 +62,102 @@ async function listen(handler: (req: IncomingMessage, res: ServerResponse) => vo
 const ETAG = '"D41D8CD98F00B204E9800998ECF8427E"';
 const xml = (body: string) => `<?xml version="1.0" encoding="UTF-8"?>\n${body}`;
 
-/** Answers as OSS would (no signature check) and throws the bytes away. */
-function discardingOss(req: IncomingMessage, res: ServerResponse): void {
-  const origin = req.headers.origin;
-  const cors: Record<string, string> = origin ? {
-    'Access-Control-Allow-Origin': origin,
-    'Access-Control-Allow-Methods': 'GET, PUT, POST, DELETE, HEAD',
-    'Access-Control-Allow-Headers': req.headers['access-control-request-headers'] ?? '*',
-    'Access-Control-Expose-Headers': 'ETag, x-oss-request-id, x-oss-hash-crc64ecma',
-    'Access-Control-Max-Age': '600',
-  } : {};
-  const url = new URL(req.url ?? '/', 'http://localhost');
-  const q = url.searchParams;
-  req.on('data', () => {});
-  req.on('end', () => {
-    const reply = (status: number, headers: Record<string, string> = {}, body = '') =>
-      res.writeHead(status, { ...cors, 'x-oss-request-id': '0123456789ABCDEF01234567', 'Content-Length': String(Buffer.byteLength(body)), ...headers }).end(body);
-    const key = url.pathname.split('/').slice(2).join('/');
-    if (req.method === 'OPTIONS') return reply(200);
-    if (req.method === 'POST' && q.has('uploads')) {
-      return reply(200, { 'Content-Type': 'application/xml' }, xml(`<InitiateMultipartUploadResult><Bucket>bench</Bucket><Key>${key}</Key><UploadId>bench-upload</UploadId></InitiateMultipartUploadResult>`));
-    }
-    if (req.method === 'PUT') return reply(200, { ETag: ETAG });
-    if (req.method === 'POST' && q.has('uploadId')) {
-      return reply(200, { 'Content-Type': 'application/xml', ETag: ETAG }, xml(`<CompleteMultipartUploadResult><Location>x</Location><Bucket>bench</Bucket><Key>${key}</Key><ETag>${ETAG}</ETag></CompleteMultipartUploadResult>`));
-    }
-    if (req.method === 'DELETE') return reply(204);
-    if (req.method === 'GET' && q.has('uploadId')) {
-      return reply(200, { 'Content-Type': 'application/xml' }, xml('<ListPartsResult><IsTruncated>false</IsTruncated></ListPartsResult>'));
-    }
-    reply(404);
-  });
+/** An object as the stand-in received it: the request bodies' chunks, in the object's order. */
+interface Received {
+  key: string;
+  chunks: Buffer[];
+}
+
+interface StandIn {
+  handler(req: IncomingMessage, res: ServerResponse): void;
+  /** The objects completed since the last call (a PUT, or a CompleteMultipartUpload). */
+  take(): Received[];
+  /** Multipart uploads initiated and neither completed nor aborted. */
+  open(): number;
+}
+
+/**
+ * Answers as OSS would (no signature check) and keeps what arrives in memory, without copying or
+ * hashing it while the clock runs: `take()` hands the completed objects to be checked afterwards.
+ */
+function standInOss(): StandIn {
+  let uploadIds = 0;
+  const uploads = new Map<string, { key: string; parts: Map<number, Buffer[]> }>();
+  const completed: Received[] = [];
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
+    const origin = req.headers.origin;
+    const cors: Record<string, string> = origin ? {
+      'Access-Control-Allow-Origin': origin,
+      'Access-Control-Allow-Methods': 'GET, PUT, POST, DELETE, HEAD',
+      'Access-Control-Allow-Headers': req.headers['access-control-request-headers'] ?? '*',
+      'Access-Control-Expose-Headers': 'ETag, x-oss-request-id, x-oss-hash-crc64ecma',
+      'Access-Control-Max-Age': '600',
+    } : {};
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const q = url.searchParams;
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const reply = (status: number, headers: Record<string, string> = {}, body = '') =>
+        res.writeHead(status, { ...cors, 'x-oss-request-id': '0123456789ABCDEF01234567', 'Content-Length': String(Buffer.byteLength(body)), ...headers }).end(body);
+      const noSuchUpload = () => reply(404, { 'Content-Type': 'application/xml' }, xml('<Error><Code>NoSuchUpload</Code></Error>'));
+      const key = url.pathname.split('/').slice(2).join('/');
+      const uploadId = q.get('uploadId');
+      const upload = uploadId === null ? undefined : uploads.get(uploadId);
+      if (req.method === 'OPTIONS') return reply(200);
+      if (req.method === 'POST' && q.has('uploads')) {
+        const id = `bench-upload-${++uploadIds}`;
+        uploads.set(id, { key, parts: new Map() });
+        return reply(200, { 'Content-Type': 'application/xml' }, xml(`<InitiateMultipartUploadResult><Bucket>bench</Bucket><Key>${key}</Key><UploadId>${id}</UploadId></InitiateMultipartUploadResult>`));
+      }
+      if (req.method === 'PUT' && uploadId === null) {
+        completed.push({ key, chunks });
+        return reply(200, { ETag: ETAG });
+      }
+      if (req.method === 'PUT') {
+        if (!upload) return noSuchUpload();
+        upload.parts.set(Number(q.get('partNumber')), chunks);
+        return reply(200, { ETag: ETAG });
+      }
+      if (req.method === 'POST' && uploadId !== null) {
+        if (!upload) return noSuchUpload();
+        const listed = [...Buffer.concat(chunks).toString('utf8').matchAll(/<PartNumber>(\d+)<\/PartNumber>/g)].map((m) => Number(m[1]));
+        const missing = listed.filter((n) => !upload.parts.has(n));
+        if (listed.length === 0 || missing.length) {
+          return reply(400, { 'Content-Type': 'application/xml' }, xml(`<Error><Code>InvalidPart</Code><Message>parts ${missing.join(', ')} were not uploaded</Message></Error>`));
+        }
+        completed.push({ key: upload.key, chunks: listed.flatMap((n) => upload.parts.get(n)!) });
+        uploads.delete(uploadId);
+        return reply(200, { 'Content-Type': 'application/xml', ETag: ETAG }, xml(`<CompleteMultipartUploadResult><Location>x</Location><Bucket>bench</Bucket><Key>${key}</Key><ETag>${ETAG}</ETag></CompleteMultipartUploadResult>`));
+      }
+      if (req.method === 'DELETE' && uploadId !== null) {
+        uploads.delete(uploadId);
+        return reply(204);
+      }
+      if (req.method === 'GET' && uploadId !== null) {
+        if (!upload) return noSuchUpload();
+        const parts = [...upload.parts].sort((a, b) => a[0] - b[0])
+          .map(([n, c]) => `<Part><PartNumber>${n}</PartNumber><ETag>${ETAG}</ETag><Size>${c.reduce((t, b) => t + b.length, 0)}</Size></Part>`).join('');
+        return reply(200, { 'Content-Type': 'application/xml' }, xml(`<ListPartsResult><IsTruncated>false</IsTruncated>${parts}</ListPartsResult>`));
+      }
+      reply(404);
+    });
+  };
+  return { handler, take: () => completed.splice(0), open: () => uploads.size };
+}
+
+/** Checks the one object a run completed: its size and CRC-64 against the data's. Throws on a mismatch. */
+function checkReceived(scenario: string, objects: Received[], size: number, crc: bigint): void {
+  if (objects.length !== 1) throw new Error(`${scenario}: ${objects.length} objects completed, expected 1`);
+  const sum = new Crc64();
+  let bytes = 0;
+  for (const chunk of objects[0]!.chunks) {
+    sum.update(chunk);
+    bytes += chunk.length;
+  }
+  if (bytes !== size) throw new Error(`${scenario}: the server received ${bytes} bytes, the Blob has ${size}`);
+  const got = sum.digest();
+  if (got !== crc) throw new Error(`${scenario}: the bytes received have CRC-64 ${got}, the Blob's is ${crc}`);
 }
 
 // ---- bundles ----
@@ -147,7 +218,11 @@ async function runStsBrowser(options: BenchOptions): Promise<Row[]> {
   const page = await bundle('bench/sts-page.js', true);
   const assets = new Map(page.files.map((f) => [`/${f.path.replace(/^\/out\//, '').replace(/^\//, '')}`, f.contents]));
 
-  const oss = await listen(discardingOss);
+  const seed = `sts-bench-${size}`;
+  options.log('computing the CRC-64 of the data');
+  const crc = dataCrc(seed, size);
+  const standIn = standInOss();
+  const oss = await listen(standIn.handler);
   const site = await listen((req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path === '/') {
@@ -170,7 +245,7 @@ async function runStsBrowser(options: BenchOptions): Promise<Row[]> {
     await tab.goto(site.url);
     await tab.waitForFunction('window.benchReady === true');
     options.log(`building a ${size}-byte Blob`);
-    await tab.evaluate(`window.bench.makeBlob(${size})`);
+    await tab.evaluate(`window.bench.makeBlob(${size}, ${JSON.stringify(dataKeyHex(seed))})`);
     await new Promise((r) => setTimeout(r, 2000));
 
     const endpoint = JSON.stringify(oss.url);
@@ -194,7 +269,13 @@ async function runStsBrowser(options: BenchOptions): Promise<Row[]> {
     // (other jobs, 2 cores) then weighs on every scenario alike, not on whichever ran last.
     const times = new Map<string, number[]>(scenarios.map((s) => [s.name, []]));
     for (let round = 1; round <= RUNS; round++) {
-      for (const s of scenarios) times.get(s.name)!.push(await s.run(tab));
+      for (const s of scenarios) {
+        standIn.take();
+        times.get(s.name)!.push(await s.run(tab));
+        // The clock has stopped: count and check what arrived.
+        checkReceived(s.name, standIn.take(), size, crc);
+        if (standIn.open()) throw new Error(`${s.name}: ${standIn.open()} multipart uploads left open`);
+      }
       options.log(`round ${round}: ${scenarios.map((s) => `${s.name} ${Math.round(times.get(s.name)!.at(-1)!)} ms`).join('; ')}`);
     }
     const mbps: Record<string, number> = {};
@@ -205,7 +286,10 @@ async function runStsBrowser(options: BenchOptions): Promise<Row[]> {
     }
     const ceiling = mbps['fetch PUT (ceiling)']!;
     for (const s of scenarios) {
-      rows.push({ benchmark: `sts: ${s.name}`, metric: 'throughput', value: mbps[s.name]!, unit: 'MB/s', note: `median of ${RUNS}, ${size / MiB} MiB${s.note ? `; ${s.note}` : ''}` });
+      rows.push({
+        benchmark: `sts: ${s.name}`, metric: 'throughput', value: mbps[s.name]!, unit: 'MB/s',
+        note: `median of ${RUNS}, ${size / MiB} MiB, every run's bytes counted and CRC-64 checked${s.note ? `; ${s.note}` : ''}`,
+      });
       if (s.name !== 'fetch PUT (ceiling)') rows.push({ benchmark: `sts: ${s.name}`, metric: 'vs ceiling', value: mbps[s.name]! / ceiling, unit: '×' });
     }
   } finally {

@@ -4,6 +4,8 @@
 import { StsStrategy } from '../src/strategies/sts.ts';
 import { registerStrategy } from '../src/strategies/index.ts';
 import '../src/oss-upload.ts';
+import '../src/ali-oss.ts'; // makes engine "ali-oss" available, as oss-upload/ali-oss does in an app
+import { makeBlob } from './page-data.js';
 
 // The element knows strategies by name: the ali-oss engine under a name of its own.
 registerStrategy('sts-ali-oss', (options) => new StsStrategy({ ...options, engine: 'ali-oss' }));
@@ -24,18 +26,9 @@ async function timed(run) {
 }
 
 window.bench = {
-  /** A Blob of `size` random bytes, built before any clock starts. */
-  async makeBlob(size) {
-    const chunk = 64 * 1024 * 1024;
-    const parts = [];
-    for (let at = 0; at < size; at += chunk) {
-      const bytes = new Uint8Array(Math.min(chunk, size - at));
-      for (let i = 0; i < bytes.length; i += 65536) crypto.getRandomValues(bytes.subarray(i, Math.min(bytes.length, i + 65536)));
-      parts.push(bytes);
-    }
-    blob = new Blob(parts, { type: 'application/octet-stream' });
-    // Read it once: a fresh Chromium fails the first read of a large Blob (TOOLCHAIN.md).
-    await blob.slice(0, 1024).arrayBuffer();
+  /** The Blob of bench/data.ts's bytes for `keyHex`, built before any clock starts. */
+  async makeBlob(size, keyHex) {
+    blob = await makeBlob(size, keyHex);
     return blob.size;
   },
 
