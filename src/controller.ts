@@ -99,9 +99,9 @@ interface Entry {
   pauseRefused?: boolean;
   /** The strategy holds this file's upload paused (also across a retry while paused). */
   pausedInStrategy?: boolean;
-  /** The request that decides whether the file exists has sent its last byte, and is not answered yet. */
+  /** The request that decides whether the file exists is under way (UploadContext.onCommit). */
   committing?: boolean;
-  /** abort() came while `committing`: the file ends as what the answer says (stored: success). */
+  /** abort() came while `committing`: the file ends as the strategy settles (stored: success). */
   abortHeld?: boolean;
 }
 
@@ -244,10 +244,10 @@ export class UploadController extends EventTarget {
   }
 
   /**
-   * Aborts one file, or every unfinished one; fires `oss-upload-abort` for each. A file whose last
-   * byte has gone (its final request waits for the answer) may be stored whatever the page does:
-   * its abort waits for that answer, and the file ends as what it says, `success` when stored, so
-   * that a file reported `aborted` never exists on OSS.
+   * Aborts one file, or every unfinished one; fires `oss-upload-abort` for each. While the request
+   * that decides whether the file exists is under way, the abort is left to the strategy (it stops
+   * that request if its body is still going, else waits for the answer), and the file ends as the
+   * strategy settles: `success` when stored, so that a file reported `aborted` never exists on OSS.
    */
   abort(id?: string): void {
     for (const e of this.#select(id)) {
@@ -255,7 +255,7 @@ export class UploadController extends EventTarget {
       if (e.committing && e.status === 'uploading') {
         if (!e.abortHeld) {
           e.abortHeld = true;
-          e.run?.abort(); // the strategy's transport holds it until the answer
+          e.run?.abort(); // the strategy's transport decides: cut off, or wait for the answer
         }
         continue;
       }

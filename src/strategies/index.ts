@@ -5,7 +5,7 @@ import { signedPolicy } from './signed-policy.js';
 import { sts } from './sts.js';
 import type { StrategyFactory } from './types.js';
 
-export type { StrategyFactory, StrategyOptions, UploadContext, UploadResult, UploadStrategy } from './types.js';
+export type { RequestRetry, StrategyFactory, StrategyOptions, UploadContext, UploadResult, UploadStrategy } from './types.js';
 export { StsStrategy, parseStsCredentials, type StsSettings, type StsStrategyOptions, type StsGrant } from './sts.js';
 export { ProxyStrategy, proxyError, parseProxyResult } from './proxy.js';
 export { SignedPolicyStrategy, POST_OBJECT_MAX_SIZE, parseSignedPolicy, policyFits, parseOssError, type SignedPolicy } from './signed-policy.js';

@@ -43,10 +43,11 @@ export interface UploadContext {
   onRetry?(retry: RequestRetry): void;
   /**
    * The request whose answer decides whether the file exists (PostObject, PutObject,
-   * CompleteMultipartUpload, the proxy's POST) has sent its last byte (`true`), or has settled
-   * (`false`). In between, the server may store the file whatever the page does, so an abort does
-   * not cut that request off: the strategy waits for its answer and settles with what it says (a
-   * success when stored), and the controller reports that instead of `aborted`.
+   * CompleteMultipartUpload, the proxy's POST) is under way (`true`), or has settled (`false`).
+   * Once its last byte has gone the server may store the file whatever the page does, so an abort
+   * meanwhile is left to the strategy: it cuts the request off only while its body is still going
+   * (see xhr.ts `onCommit`), else waits for the answer and settles with what it says (a success
+   * when stored); the controller reports that outcome, and `aborted` only for a file not stored.
    */
   onCommit?(pending: boolean): void;
 }

@@ -30,16 +30,20 @@ export interface XhrRequest {
   failureHint?: string;
   /**
    * Marks the request whose answer decides whether the file exists (PostObject, PutObject,
-   * CompleteMultipartUpload, the proxy's POST): called with true when its body has gone (the server
-   * may now store the file whatever the page does) and with false when it settled. From then on an
-   * abort does not cut it off but waits for the answer (at most {@link HELD_ABORT_MS}, or the stall
-   * timer), which resolves as usual; no answer is `network`, saying the file may be stored.
+   * CompleteMultipartUpload, the proxy's POST): called with true when it is sent and with false
+   * when it settled. Once its body has gone the server may store the file whatever the page does,
+   * so an abort does not cut it off but waits for the answer (at most {@link HELD_ABORT_MS}, or the
+   * stall timer), which resolves as usual; no answer is `network`, saying the file may be stored.
+   * The page learns late that the body has gone (Chromium reports upload progress about every
+   * 100 ms): an abort while it is still going waits {@link COMMIT_GRACE_MS} for that news first.
    */
   onCommit?(pending: boolean): void;
 }
 
 /** How long an abort waits for the answer of a request whose body has gone (see `onCommit`). */
 export const HELD_ABORT_MS = 30_000;
+/** How long an abort of a deciding request waits to learn that its body had gone after all. */
+export const COMMIT_GRACE_MS = 300;
 
 export { abortedError } from '../errors.js';
 
@@ -62,8 +66,10 @@ export function sendXhr(request: XhrRequest): Promise<XhrResponse> {
     const xhr = new XMLHttpRequest();
     let stalled = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    /** The body has gone (`onCommit`): an abort waits for the answer. */
-    let committed = false;
+    /** The body has gone (XHR upload `load`): an abort of a deciding request waits for the answer. */
+    let bodyGone = false;
+    let abortAsked = false;
+    let graceTimer: ReturnType<typeof setTimeout> | undefined;
     let heldTimer: ReturnType<typeof setTimeout> | undefined;
     let unanswered = false;
     // Re-armed by every sign of life: bytes going out, the body finished, the answer arriving.
@@ -76,18 +82,25 @@ export function sendXhr(request: XhrRequest): Promise<XhrResponse> {
         }, stallTimeout);
       }
     };
-    const onAbort = () => {
-      if (!committed) return xhr.abort();
-      heldTimer = setTimeout(() => {
+    const hold = () => {
+      clearTimeout(graceTimer);
+      heldTimer ??= setTimeout(() => {
         unanswered = true;
         xhr.abort();
       }, HELD_ABORT_MS);
     };
+    const onAbort = () => {
+      if (!request.onCommit) return xhr.abort();
+      abortAsked = true;
+      if (bodyGone) return hold();
+      graceTimer = setTimeout(() => xhr.abort(), COMMIT_GRACE_MS);
+    };
     const done = () => {
       clearTimeout(timer);
+      clearTimeout(graceTimer);
       clearTimeout(heldTimer);
       signal.removeEventListener('abort', onAbort);
-      if (committed) request.onCommit?.(false);
+      request.onCommit?.(false);
     };
     xhr.open(request.method, request.url);
     if (request.withCredentials) xhr.withCredentials = true;
@@ -99,10 +112,8 @@ export function sendXhr(request: XhrRequest): Promise<XhrResponse> {
     });
     xhr.upload.addEventListener('load', () => {
       arm();
-      if (request.onCommit && !signal.aborted) {
-        committed = true;
-        request.onCommit(true);
-      }
+      bodyGone = true;
+      if (abortAsked) hold();
     });
     xhr.addEventListener('readystatechange', arm);
     xhr.addEventListener('progress', arm);
@@ -111,7 +122,7 @@ export function sendXhr(request: XhrRequest): Promise<XhrResponse> {
       resolve({ status: xhr.status, text: xhr.responseText, header: (name) => xhr.getResponseHeader(name) });
     });
     // After the body has gone the server may have stored the file: a failure then must say so.
-    const mayBeStored = () => (committed ? ` The whole file had been sent: ${peer} may have stored it.` : '');
+    const mayBeStored = () => (request.onCommit && bodyGone ? ` The whole file had been sent: ${peer} may have stored it.` : '');
     xhr.addEventListener('error', () => {
       const sent = mayBeStored();
       done();
@@ -126,6 +137,7 @@ export function sendXhr(request: XhrRequest): Promise<XhrResponse> {
     });
     signal.addEventListener('abort', onAbort, { once: true });
     arm();
+    request.onCommit?.(true);
     xhr.send(request.body ?? null);
   });
 }

@@ -75,6 +75,31 @@ describe('<oss-upload>: abort tells the truth about what OSS holds', function ()
     });
   }
 
+  for (const { strategy, endpoint } of strategies) {
+    it(`${strategy}: 25 files aborted mid-batch: every file reported aborted is absent from OSS, every success is there`, async () => {
+      const el = await mount({ strategy, endpoint, multiple: true });
+      const events = record(el);
+      await setFaults({ latencyMs: 400 });
+      const batch = crypto.randomUUID();
+      const done = next(el, 'oss-upload-complete', 40_000);
+      el.addFiles(Array.from({ length: 25 }, (_, i) => makeFile(`batch-${batch}-${i}.bin`, 100 * 1024).file));
+      await until(() => details(events, 'oss-upload-success').length >= 3, 'a few stored files');
+      el.abort();
+      await done;
+      await new Promise((r) => setTimeout(r, 1000)); // whatever the emulator (or the proxy) still does, it has done by now
+      const keys = (await objects('uploads/')).map((o) => o.key).filter((k) => k.includes(batch));
+      const storedName = (name: string) => keys.some((k) => k.endsWith(`/${name}`));
+      const aborted = details(events, 'oss-upload-abort').map((a) => a.file.name);
+      const succeeded = details(events, 'oss-upload-success').map((a) => a.file.name);
+      const failed = details(events, 'oss-upload-error').map((e) => `${e.file.name}: ${e.code} ${e.message}`);
+      console.log(`${strategy}: ${succeeded.length} success, ${aborted.length} aborted (${aborted.filter(storedName).length} of them stored), ${failed.length} errors`);
+      expect(aborted.filter(storedName), 'aborted but stored').to.deep.equal([]);
+      expect(succeeded.filter((n) => !storedName(n)), 'success but not stored').to.deep.equal([]);
+      expect(failed).to.deep.equal([]);
+      expect(aborted.length + succeeded.length).to.equal(25);
+    });
+  }
+
   it('sts multipart: abort while Complete is held: success, the object is there and no upload is left open', async () => {
     const el = await mount({ strategy: 'sts', endpoint: '/sts', 'part-size': '1MB', parallel: '4' });
     const events = record(el);

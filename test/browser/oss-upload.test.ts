@@ -173,14 +173,15 @@ describe('<oss-upload> signed-policy', function () {
 
   describe('abort', () => {
     it('in the middle gives oss-upload-abort and no object', async () => {
-      await setFaults({ bandwidth: 512 * 1024 });
+      await setFaults({ bandwidth: 2 * 1024 * 1024 });
       await clearEmulatorRequests();
       const el = await mount({ endpoint: '/sign' });
       const events = record(el);
-      const { file } = makeFile('slow.bin', 4 * 1024 * 1024);
+      // Larger than the socket buffers, which take several MiB at once: when the first progress
+      // comes, most of the file is still in the page (once all of it has left, abort() waits for
+      // OSS's answer instead: see abort-outcomes.test.ts).
+      const { file } = makeFile('slow.bin', 24 * 1024 * 1024);
       const [id] = el.addFiles([file]);
-      // Socket buffers may take the whole file at once: progress can say 100 % while the
-      // emulator still reads at 512 KiB/s for seconds. The upload is in flight either way.
       await next(el, 'oss-upload-progress');
       const aborted = next(el, 'oss-upload-abort');
       el.abort(id);

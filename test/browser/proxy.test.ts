@@ -128,7 +128,9 @@ describe('<oss-upload> proxy', function () {
       await setFaults({ bandwidth: 200_000 });
       const el = await mount({ strategy: 'proxy', endpoint: '/proxy' });
       const events = record(el);
-      const { file } = makeFile('proxy-abort.bin', 8 * 1024 * 1024);
+      // Larger than what the server buffers and the sockets hold, so that most of it is still in the
+      // page at the abort (once all of it has left, abort() waits for the answer: abort-outcomes.test.ts).
+      const { file } = makeFile('proxy-abort.bin', 32 * 1024 * 1024);
       const [id] = el.addFiles([file]);
       const ours = (u: { key: string }) => u.key.endsWith('/proxy-abort.bin');
       // In the middle: the server has started the multipart upload on OSS.

@@ -108,7 +108,7 @@ export interface MultipartOptions {
   pause?: PauseControl;
   /** A request is sent again (after a failure, or with fresh credentials): see UploadContext.onRetry. */
   onRetry?(retry: RequestRetry): void;
-  /** The PutObject or Complete has sent its body (true) or settled (false): see UploadContext.onCommit. */
+  /** The PutObject or Complete is under way (true) or settled (false): see UploadContext.onCommit. */
   onCommit?(pending: boolean): void;
 }
 
@@ -173,7 +173,7 @@ export class MultipartUpload {
   #high = 0;
   #done = 0;
   readonly #inflight = new Map<number, number>();
-  /** A PutObject or Complete has sent its body: OSS may hold the object whatever happens next. */
+  /** A PutObject or Complete has been sent: OSS may hold the object whatever happens next. */
   #committed = false;
   readonly #onCommit = (pending: boolean): void => {
     if (pending) this.#committed = true;
@@ -385,13 +385,13 @@ export class MultipartUpload {
       this.#report();
       return this.#result(cp.key, response, sent, resumedParts);
     } catch (thrown) {
-      if (o.signal.aborted && this.#committed && UploadError.from(thrown).code === 'network') {
-        // An abort waited for Complete's answer, which never came: whether the upload is still
+      if (o.signal.aborted && this.#committed) {
+        // Aborted with a Complete sent but not answered (or cut off): whether the upload is still
         // there (now aborted) or gone (Complete went through: the object exists) says which it was.
         this.#forget();
         const left = await this.#abort(cp);
         if (left === 'gone') return this.#result(cp.key, NO_ANSWER, sent, resumedParts);
-        throw left === 'aborted' ? abortedError() : thrown;
+        throw left === 'unknown' && UploadError.from(thrown).code === 'network' ? thrown : abortedError();
       }
       const error = o.signal.aborted ? abortedError() : UploadError.from(thrown);
       // Aborted, or refused for good: no parts left behind to be billed. A retryable failure keeps
