@@ -6,6 +6,9 @@
 // kernel's own peak RSS). Before each phase the peak is reset (`5` to /proc/<pid>/clear_refs), so
 // every phase gets its own VmHWM; the whole-run peak is the largest VmHWM read. The throughput
 // notes carry each process's CPU use over the phase (100% = one core), to show what bounds it.
+// The emulator's own CPU seconds (utime + stime from /proc/<pid>/stat, 10 ms ticks) per GiB of each
+// operation are rows of their own ("emulator: PutObject", "CPU per GiB"): what a loopback upload
+// costs on the server side, so that the client's figures can be read apart from it.
 //
 // The data is made before any clock starts: up to 128 MiB of pseudo-random bytes (bench/data.ts),
 // which a larger object repeats (128 MiB is 8 parts, so a part lost, repeated or put in the wrong
@@ -16,14 +19,19 @@
 //   (a) one streaming PutObject (ali-oss putStream, chunked) from a Readable that hands out the
 //       data 1 MiB at a time (slices of the pool, no copy);
 //   (b) a multipart upload: 16 MiB parts (slices of the pool), 4 in flight, each part's CRC-64
-//       answer checked, then CompleteMultipartUpload (which concatenates the parts on disk, timed apart);
+//       answer checked, then CompleteMultipartUpload (which links the part files into the object,
+//       no bytes copied; timed apart);
 //   (c) a streaming GET of the multipart object, CRC-checked as it is read (the check is in the
 //       timed region: it is this phase's point), which proves the bytes on disk and not only the
-//       CRC the emulator combined from its parts.
+//       CRC the emulator combined from its parts;
+//   (d) one PostObject (V1 policy signed by ali-oss's calculatePostSignature): a multipart/form-data
+//       body streamed with node:http, the file 1 MiB at a time, parsed by the emulator with busboy.
 // The benchmark process holds the pool (≤ 128 MiB), never the object; its own peak RSS is reported too.
 import OSS from 'ali-oss';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
+import http from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -255,7 +263,7 @@ async function runEmulatorMemory(options: BenchOptions): Promise<Row[]> {
     row('process', 'baseline RSS after start', mibOf(base.rss), 'MiB', `VmRSS 0.5 s after the banner; VmHWM during start-up ${mibOf(base.hwm).toFixed(1)} MiB`);
 
     /** Runs one phase with its own VmHWM (reset first) and 50 ms samples. */
-    const measured = async <T>(fn: () => Promise<T>): Promise<{ result: T; hwmKiB: number; sampledKiB: number; samples: number; reset: boolean; cpu: string }> => {
+    const measured = async <T>(fn: () => Promise<T>): Promise<{ result: T; hwmKiB: number; sampledKiB: number; samples: number; reset: boolean; cpu: string; emulatorCpuMs: number }> => {
       lifetimePeak = Math.max(lifetimePeak, procStatus(pid)?.hwm ?? 0);
       const reset = resetPeak(pid);
       const sampler = sampleRss(pid);
@@ -271,12 +279,17 @@ async function runEmulatorMemory(options: BenchOptions): Promise<Row[]> {
       }
       const wall = performance.now() - t0;
       const own = process.cpuUsage(ownCpu0);
+      const emulatorCpuMs = procCpuMs(pid) - childCpu0;
       const pct = (ms: number) => `${Math.round((100 * ms) / wall)}%`;
-      const cpu = `CPU: emulator ${pct(procCpuMs(pid) - childCpu0)}, client ${pct((own.user + own.system) / 1000)}`;
+      const cpu = `CPU: emulator ${pct(emulatorCpuMs)}, client ${pct((own.user + own.system) / 1000)}`;
       const hwm = procStatus(pid)?.hwm ?? 0;
       lifetimePeak = Math.max(lifetimePeak, hwm);
-      return { result, hwmKiB: hwm, sampledKiB: sampled.maxKiB, samples: sampled.samples, reset, cpu };
+      return { result, hwmKiB: hwm, sampledKiB: sampled.maxKiB, samples: sampled.samples, reset, cpu, emulatorCpuMs };
     };
+    /** The emulator's CPU seconds per GiB of an operation, from /proc/<pid>/stat around it. */
+    const cpuRow = (operation: string, cpuMs: number, bytes: number, what: string) =>
+      row(operation, 'CPU per GiB', cpuMs / 1000 / (bytes / GiB), 's',
+        `emulator process user + system: ${secs(cpuMs)} for ${sizeLabel(bytes)} (${what}); 10 ms ticks`);
     const peakRows = (benchmark: string, m: { hwmKiB: number; sampledKiB: number; samples: number; reset: boolean }) => {
       row(benchmark, m.reset ? 'peak RSS (VmHWM)' : 'peak RSS (VmHWM, whole run so far)', mibOf(m.hwmKiB), 'MiB',
         m.reset ? 'kernel peak during this phase (reset before it)' : 'clear_refs refused: the peak could not be reset for this phase');
@@ -298,6 +311,7 @@ async function runEmulatorMemory(options: BenchOptions): Promise<Row[]> {
       await verifyHead(oss, key, size, data.crc);
       row(`PutObject stream ${label}`, 'throughput', rate(size, m.result), 'MB/s', `${size} B in ${secs(m.result)}; HEAD size and CRC-64 match; ${m.cpu}`);
       peakRows(`PutObject stream ${label}`, m);
+      cpuRow('PutObject', m.emulatorCpuMs, size, 'one chunked PUT: MD5 and CRC-64 on the way to disk');
       log(`(a) ${rate(size, m.result).toFixed(1)} MB/s, VmHWM ${mibOf(m.hwmKiB).toFixed(1)} MiB`);
       await oss.delete(key); // frees the disk before (b)
     }
@@ -311,6 +325,7 @@ async function runEmulatorMemory(options: BenchOptions): Promise<Row[]> {
       const data = plan(size, 'multipart', PART_SIZE);
       const m = await measured(async () => {
         const t0 = performance.now();
+        const cpu0 = procCpuMs(pid);
         const { uploadId } = await oss.initMultipartUpload(mpKey);
         const etags: string[] = new Array(partCount);
         let next = 0;
@@ -328,18 +343,20 @@ async function runEmulatorMemory(options: BenchOptions): Promise<Row[]> {
         };
         await Promise.all(Array.from({ length: Math.min(PARALLEL, partCount) }, worker));
         const t1 = performance.now();
+        const cpu1 = procCpuMs(pid);
         await oss.completeMultipartUpload(mpKey, uploadId, etags.map((etag, i) => ({ number: i + 1, etag })), { timeout: REQUEST_TIMEOUT_MS } as OSS.CompleteMultipartUploadOptions);
         const t2 = performance.now();
-        return { partsMs: t1 - t0, completeMs: t2 - t1, partCount };
+        return { partsMs: t1 - t0, completeMs: t2 - t1, partCount, partsCpuMs: cpu1 - cpu0, completeCpuMs: procCpuMs(pid) - cpu1 };
       });
-      const { partsMs, completeMs, partCount: n } = m.result;
+      const { partsMs, completeMs, partCount: n, partsCpuMs, completeCpuMs } = m.result;
       mpCrc = data.crc;
       await verifyHead(oss, mpKey, size, data.crc);
       const bench = `multipart ${label}`;
       row(bench, 'throughput, init + parts', rate(size, partsMs), 'MB/s', `${n} × ${sizeLabel(PART_SIZE)} parts, ${PARALLEL} in flight, in ${secs(partsMs)}; every part's CRC-64 matches`);
-      row(bench, 'CompleteMultipartUpload time', completeMs / 1000, 's', `concatenates the parts on disk: ${rate(size, completeMs).toFixed(1)} MB/s`);
+      row(bench, 'CompleteMultipartUpload time', completeMs / 1000, 's', `links the ${n} part files into the object (no bytes copied); emulator CPU ${secs(completeCpuMs)}`);
       row(bench, 'throughput, init → complete', rate(size, partsMs + completeMs), 'MB/s', `${secs(partsMs + completeMs)}; HEAD size and combined CRC-64 match; ${m.cpu}`);
       peakRows(bench, m);
+      cpuRow('UploadPart', partsCpuMs, size, `init and ${n} part PUTs, ${PARALLEL} in flight: MD5 and CRC-64 on the way to disk`);
       log(`(b) parts ${rate(size, partsMs).toFixed(1)} MB/s, complete ${secs(completeMs)}, VmHWM ${mibOf(m.hwmKiB).toFixed(1)} MiB`);
     }
 
@@ -363,6 +380,51 @@ async function runEmulatorMemory(options: BenchOptions): Promise<Row[]> {
       const bench = `GetObject stream ${label}`;
       row(bench, 'throughput', rate(size, ms), 'MB/s', `${secs(ms)}; CRC-64 of the bytes read matches the bytes sent; ${m.cpu}`);
       peakRows(bench, m);
+      cpuRow('GetObject', m.emulatorCpuMs, size, `the ${label} multipart object, read across its part files`);
+      await oss.delete(mpKey); // frees the disk before (d)
+    }
+
+    // (d) one PostObject ---------------------------------------------------------------------
+    {
+      const key = 'bench/post-object.bin';
+      log(`(d) PostObject of ${label} (V1 policy, multipart/form-data streamed 1 MiB at a time)…`);
+      const data = plan(size, 'post-object', STREAM_CHUNK);
+      const policy = { expiration: new Date(Date.now() + 3600_000).toISOString(), conditions: [['content-length-range', 0, size], ['eq', '$key', key]] };
+      const signed = oss.calculatePostSignature(policy) as unknown as Record<'OSSAccessKeyId' | 'Signature' | 'policy', string>;
+      const fields: Array<[string, string]> = [['key', key], ['OSSAccessKeyId', signed.OSSAccessKeyId], ['policy', signed.policy], ['Signature', signed.Signature]];
+      const boundary = `----oss-upload-bench-${randomBytes(16).toString('hex')}`;
+      const head = Buffer.from(fields.map(([k, v]) => `--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`).join('')
+        + `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="post-object.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`);
+      const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+      const gen = plannedStream(data);
+      const m = await measured(async () => {
+        const t0 = performance.now();
+        const status = await new Promise<number>((resolve, reject) => {
+          const req = http.request({
+            host: 'localhost', port: child!.port, method: 'POST', path: `/${child!.bucket}`,
+            headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}`, 'Content-Length': String(head.length + size + tail.length) },
+          }, (res) => {
+            let text = '';
+            res.setEncoding('utf8').on('data', (s: string) => { text += s; });
+            res.on('end', () => (res.statusCode === 204 ? resolve(204) : reject(new Error(`PostObject: ${res.statusCode} ${text}`))));
+            res.on('error', reject);
+          });
+          req.on('error', reject);
+          req.write(head);
+          gen.stream.on('end', () => req.end(tail));
+          gen.stream.on('error', reject);
+          gen.stream.pipe(req, { end: false });
+        });
+        return { ms: performance.now() - t0, status };
+      });
+      if (gen.handedOut() !== size) throw new Error(`the stream handed out ${gen.handedOut()} bytes, expected ${size}`);
+      await verifyHead(oss, key, size, data.crc);
+      const bench = `PostObject ${label}`;
+      row(bench, 'throughput', rate(size, m.result.ms), 'MB/s', `${size} B in ${secs(m.result.ms)}; 204; HEAD size and CRC-64 match; ${m.cpu}`);
+      peakRows(bench, m);
+      cpuRow('PostObject', m.emulatorCpuMs, size, 'one form POST: busboy, MD5 and CRC-64 on the way to disk');
+      log(`(d) ${rate(size, m.result.ms).toFixed(1)} MB/s, VmHWM ${mibOf(m.hwmKiB).toFixed(1)} MiB`);
+      await oss.delete(key);
     }
 
     const end = procStatus(pid)!;
