@@ -1,0 +1,5 @@
+import 'oss-upload';
+import { bootstrapApplication } from '@angular/platform-browser';
+import { App } from './app/app';
+
+bootstrapApplication(App).catch((error: unknown) => console.error(error));
