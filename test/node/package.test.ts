@@ -17,6 +17,7 @@ import { createSignHandler, toNodeListener } from '../../src/server/index.js';
 import type { RunningEmulator } from '../../src/emulator/index.js';
 import { launchChromium } from './support/chromium.js';
 import { emulator } from './support/emulator.js';
+import { packRepo, type Packed } from './support/pack.js';
 
 const run = promisify(execFile);
 const root = resolve(import.meta.dirname, '../..');
@@ -24,13 +25,6 @@ const bin = (name: string) => join(root, 'node_modules', '.bin', name);
 
 /** Packages of the server and the emulator: a browser-only install must not bring them. */
 const NODE_ONLY = ['ali-oss', 'busboy', 'fast-xml-parser'];
-
-interface Packed {
-  size: number;
-  unpackedSize: number;
-  entryCount: number;
-  files: Array<{ path: string; size: number }>;
-}
 
 interface PackageJson {
   dependencies?: Record<string, string>;
@@ -47,18 +41,7 @@ describe('package', () => {
 
   before(async () => {
     work = await mkdtemp(join(tmpdir(), 'oss-package-'));
-    // A copy, so that the prepack build writes its dist/ and custom-elements.json there, not in the working tree.
-    const stage = join(work, 'stage');
-    await mkdir(stage);
-    for (const entry of ['package.json', 'README.md', 'LICENSE', 'custom-elements.json', 'custom-elements-manifest.config.mjs',
-      'vite.config.mjs', 'tsconfig.json', 'tsconfig.node.json', 'tsconfig.build.json', 'tsconfig.build.browser.json', 'scripts', 'src', 'bin']) {
-      // (A missing one, such as LICENSE, is the tarball test's to report.)
-      if (await stat(join(root, entry)).catch(() => undefined)) await cp(join(root, entry), join(stage, entry), { recursive: true });
-    }
-    await symlink(join(root, 'node_modules'), join(stage, 'node_modules'), 'dir');
-    const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', work], { cwd: stage, maxBuffer: 64 * 2 ** 20 });
-    // The prepack build prints first; the JSON report is the last thing on stdout.
-    packed = (JSON.parse(stdout.slice(stdout.lastIndexOf('[\n  {'))) as Packed[])[0]!;
+    packed = await packRepo(work);
     process.stdout.write(`# npm pack: ${packed.size} B packed, ${packed.unpackedSize} B unpacked, ${packed.entryCount} files\n`);
 
     // The scratch app: the package unpacked where an install puts it, beside the repo's own
@@ -66,8 +49,7 @@ describe('package', () => {
     app = join(work, 'app');
     installed = join(app, 'node_modules', 'oss-upload');
     await mkdir(installed, { recursive: true });
-    const tarball = (await readdir(work)).find((f) => f.endsWith('.tgz'))!;
-    await run('tar', ['-xzf', join(work, tarball), '-C', installed, '--strip-components=1']);
+    await run('tar', ['-xzf', packed.file, '-C', installed, '--strip-components=1']);
     for (const name of await readdir(join(root, 'node_modules'))) {
       if (name.startsWith('.') || NODE_ONLY.includes(name)) continue;
       await symlink(join(root, 'node_modules', name), join(app, 'node_modules', name), 'dir');
