@@ -245,6 +245,15 @@ async function runEmulatorMemory(options: BenchOptions): Promise<Row[]> {
     log(`emulator pid ${pid} at ${child.url}, data in ${dataDir}`);
     if (!procStatus(pid)) throw new Error(`cannot read /proc/${pid}/status (this benchmark needs Linux /proc)`);
 
+    // plan() holds this process's event loop for seconds on a busy machine, longer than the emulator's
+    // keep-alive timeout (Node's 5 s): an idle connection closed meanwhile fails the next request with
+    // "socket hang up", so every phase starts on new connections (agent.destroy() after planning).
+    const agent = new http.Agent({ keepAlive: true });
+    const planPhase = (seed: string, sliceSize: number) => {
+      const p = plan(size, seed, sliceSize);
+      agent.destroy();
+      return p;
+    };
     const oss = new OSS({
       endpoint: `http://localhost:${child.port}`,
       sldEnable: true,
@@ -254,6 +263,7 @@ async function runEmulatorMemory(options: BenchOptions): Promise<Row[]> {
       accessKeyId: child.accessKeyId,
       accessKeySecret: child.accessKeySecret,
       timeout: REQUEST_TIMEOUT_MS,
+      agent,
     } as OSS.Options);
 
     // Baseline: after the banner, once start-up has settled.
@@ -300,7 +310,7 @@ async function runEmulatorMemory(options: BenchOptions): Promise<Row[]> {
     {
       const key = 'bench/put-stream.bin';
       log(`(a) PutObject of ${label} from a stream (putStream, chunked, 1 MiB chunks)…`);
-      const data = plan(size, 'put-stream', STREAM_CHUNK);
+      const data = planPhase('put-stream', STREAM_CHUNK);
       const gen = plannedStream(data);
       const m = await measured(async () => {
         const t0 = performance.now();
@@ -322,7 +332,7 @@ async function runEmulatorMemory(options: BenchOptions): Promise<Row[]> {
     {
       const partCount = Math.ceil(size / PART_SIZE);
       log(`(b) multipart upload of ${label}: ${partCount} × ${sizeLabel(PART_SIZE)} parts, ${PARALLEL} in flight…`);
-      const data = plan(size, 'multipart', PART_SIZE);
+      const data = planPhase('multipart', PART_SIZE);
       const m = await measured(async () => {
         const t0 = performance.now();
         const cpu0 = procCpuMs(pid);
@@ -388,7 +398,7 @@ async function runEmulatorMemory(options: BenchOptions): Promise<Row[]> {
     {
       const key = 'bench/post-object.bin';
       log(`(d) PostObject of ${label} (V1 policy, multipart/form-data streamed 1 MiB at a time)…`);
-      const data = plan(size, 'post-object', STREAM_CHUNK);
+      const data = planPhase('post-object', STREAM_CHUNK);
       const policy = { expiration: new Date(Date.now() + 3600_000).toISOString(), conditions: [['content-length-range', 0, size], ['eq', '$key', key]] };
       const signed = oss.calculatePostSignature(policy) as unknown as Record<'OSSAccessKeyId' | 'Signature' | 'policy', string>;
       const fields: Array<[string, string]> = [['key', key], ['OSSAccessKeyId', signed.OSSAccessKeyId], ['policy', signed.policy], ['Signature', signed.Signature]];
@@ -401,7 +411,7 @@ async function runEmulatorMemory(options: BenchOptions): Promise<Row[]> {
         const t0 = performance.now();
         const status = await new Promise<number>((resolve, reject) => {
           const req = http.request({
-            host: 'localhost', port: child!.port, method: 'POST', path: `/${child!.bucket}`,
+            host: 'localhost', port: child!.port, method: 'POST', path: `/${child!.bucket}`, agent,
             headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}`, 'Content-Length': String(head.length + size + tail.length) },
           }, (res) => {
             let text = '';
