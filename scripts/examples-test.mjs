@@ -1,13 +1,14 @@
-// `npm run test:examples [-- react vue …]`: the examples (examples/*) as their tests in test/examples/
-// drive them. Packs the repo once into .pack/oss-upload.tgz (the examples depend on that file),
-// runs the example tests two at a time with node:test, prints what they measured (install, type-check
-// and build times; JS+CSS of each built app with and without the widget), then one plain closing line:
+// `npm run test:examples [-- react vue …]`: the example apps (examples/*) driven by their tests in
+// test/examples/, and README's quick start checked against them (readme.test.ts). Packs the repo once
+// into .pack/oss-upload.tgz (the examples depend on that file), runs the tests two files at a time with
+// node:test, prints what they measured (install, type-check and build times; the JS+CSS of each built
+// app with and without the widget), then one plain closing line:
 //   N passed, N failed
 // `--concurrency N` changes how many examples run at once. `--update-locks` instead rewrites each
 // example's package-lock.json from its package.json (npm install --package-lock-only) and removes the
 // tarball's integrity from it: pinned, npm ci would install the build that npm's cache holds under it.
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { register } from 'tsx/esm/api';
@@ -89,7 +90,8 @@ for (const line of result.output.replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, '').split
 if (result.code !== 0 && counts.failed === 0) counts.failed = 1;
 
 const rows = [];
-for (const name of chosen) {
+// (readme.test.ts checks README's snippets against the examples: no app, no figures.)
+for (const name of chosen.filter((n) => existsSync(join(root, 'examples', n)))) {
   let f;
   try {
     f = JSON.parse(readFileSync(join(FIGURES_DIR, `${name}.json`), 'utf8'));
