@@ -12,7 +12,11 @@ export default defineConfig({
     minify: 'oxc',
     sourcemap: false,
     // Vite keeps whitespace and pure annotations in ES libraries, for bundlers that read them
-    // again; this file is for pages: minify it fully, keeping Lit's license comments.
-    rolldownOptions: { output: { minify: true, comments: { legal: true, annotation: false, jsdoc: false } } },
+    // again; this file is for pages: minify it fully, keeping Lit's license comments. What the
+    // package loads on demand (the word tables of languages other than English) is inlined, so the
+    // CDN file stays one file; bundlers that import dist/oss-upload.js keep those as lazy chunks.
+    rolldownOptions: {
+      output: { minify: true, comments: { legal: true, annotation: false, jsdoc: false }, inlineDynamicImports: true },
+    },
   },
 });

@@ -66,6 +66,8 @@ export interface UploadControllerOptions extends CredentialsConfig {
 interface PausableStrategy extends UploadStrategy {
   pause(file: Blob): boolean;
   resume(file: Blob): boolean;
+  /** Whether this file's running upload could pause (false: it goes in one request), so no pause button shows for it. */
+  pausable?(file: Blob): boolean;
 }
 
 function canPause(strategy: UploadStrategy | undefined): strategy is PausableStrategy {
@@ -210,15 +212,16 @@ export class UploadController extends EventTarget {
     const limit = o.maxFiles !== undefined && o.maxFiles >= 0 ? o.maxFiles : Infinity;
     const maxForStrategy = this.#resolveStrategy()?.maxFileSize;
     for (const [index, file] of list.entries()) {
-      const reject = (code: RejectedFile['code'], message: string) =>
-        rejected.push({ name: file.name, size: file.size, type: file.type, code, message });
-      if (o.multiple === false && index > 0) reject('too-many-files', 'Only one file can be chosen at a time.');
-      else if (this.#entries.length + added.length >= limit) reject('too-many-files', `At most ${limit} file${limit === 1 ? '' : 's'} can be uploaded.`);
+      const reject = (code: RejectedFile['code'], message: string, bound?: number) =>
+        rejected.push({ name: file.name, size: file.size, type: file.type, code, message, ...(bound !== undefined ? { limit: bound } : {}) });
+      if (o.multiple === false && index > 0) reject('too-many-files', 'Only one file can be chosen at a time.', 1);
+      else if (this.#entries.length + added.length >= limit) reject('too-many-files', `At most ${limit} file${limit === 1 ? '' : 's'} can be uploaded.`, limit);
       else if (!matchesAccept(file, o.accept)) reject('wrong-type', `"${file.name}" is not an accepted type (${o.accept}).`);
-      else if (o.maxSize !== undefined && file.size > o.maxSize) reject('too-large', `"${file.name}" is larger than ${o.maxSize} bytes.`);
-      else if (o.minSize !== undefined && file.size < o.minSize) reject('too-small', `"${file.name}" is smaller than ${o.minSize} bytes.`);
+      else if (o.maxSize !== undefined && file.size > o.maxSize) reject('too-large', `"${file.name}" is larger than ${o.maxSize} bytes.`, o.maxSize);
+      else if (o.minSize !== undefined && file.size < o.minSize) reject('too-small', `"${file.name}" is smaller than ${o.minSize} bytes.`, o.minSize);
       else if (maxForStrategy !== undefined && file.size > maxForStrategy) {
-        reject('too-large-for-strategy', `"${file.name}" is larger than the ${this.#strategyLabel()} strategy can send (${maxForStrategy} bytes): use the sts strategy.`);
+        reject('too-large-for-strategy', `"${file.name}" is larger than the ${this.#strategyLabel()} strategy can send (${maxForStrategy} bytes): use the sts strategy.`,
+          maxForStrategy);
       } else {
         added.push({ id: `f${nextId++}`, file, status: o.manual ? 'pending' : 'queued', loaded: 0, attempt: 0 });
       }
@@ -368,7 +371,8 @@ export class UploadController extends EventTarget {
     if (e.key !== undefined) info.key = e.key;
     if (e.url !== undefined) info.url = e.url;
     if (e.error !== undefined) info.error = { ...e.error };
-    if (e.status === 'paused' || (e.status === 'uploading' && e.moving && !e.pauseRefused && canPause(e.strategy))) info.pausable = true;
+    if (e.status === 'paused' || (e.status === 'uploading' && e.moving && !e.pauseRefused && canPause(e.strategy)
+      && e.strategy.pausable?.(e.file) !== false)) info.pausable = true;
     return info;
   }
 

@@ -70,6 +70,8 @@ export interface RejectedFile {
   type: string;
   code: Extract<UploadErrorCode, 'too-large' | 'too-small' | 'wrong-type' | 'too-many-files' | 'too-large-for-strategy'>;
   message: string;
+  /** The limit broken: bytes for `too-large`, `too-small`, `too-large-for-strategy`; files for `too-many-files` (1 without `multiple`). */
+  limit?: number;
 }
 
 export interface SelectDetail {

@@ -5,7 +5,7 @@
 // constraint-validation), so the element body keeps only the callbacks the browser calls on it.
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { UploadFileInfo, UploadStatus } from './events.js';
-import { DEFAULT_STRINGS, type OssUploadStrings } from './i18n.js';
+import { DEFAULT_STRINGS, type OssUploadStrings } from './locales/index.js';
 
 export interface FormControlOptions {
   /** The element's ElementInternals; absent where the browser cannot attach one (then no form features). */

@@ -8,10 +8,16 @@ import { repeat } from 'lit/directives/repeat.js';
 import { UploadController, type UploadFile } from './controller.js';
 import type { FetchCredentials, RequestHeaders } from './credentials.js';
 import {
-  EVENT_NAMES, OssUploadErrorEvent, OssUploadPauseEvent, OssUploadRejectEvent, OssUploadResumeEvent, OssUploadSuccessEvent, refire,
+  EVENT_NAMES, OssUploadErrorEvent, OssUploadPauseEvent, OssUploadProgressEvent, OssUploadRejectEvent, OssUploadResumeEvent, OssUploadRetryEvent,
+  OssUploadSelectEvent, OssUploadSuccessEvent, refire,
   type OssUploadEvent, type UploadFileInfo,
 } from './events.js';
-import { DEFAULT_STRINGS, errorText, format, formatBytes, mergeStrings, type OssUploadStrings } from './i18n.js';
+import { errorText, mergeStrings, type OssUploadStrings } from './locales/index.js';
+import { fill, fillHtml, type Formats } from './ui/format.js';
+import { FocusKeeper } from './ui/focus.js';
+import { LanguageController } from './ui/language.js';
+import { RateMeter } from './ui/rate.js';
+import { noteText, notesFor, renderNotes, type RejectionNote } from './ui/rejections.js';
 import { DEFAULT_KEY_TEMPLATE } from './keys.js';
 import { FormControl } from './form.js';
 import { DEFAULT_STRATEGY } from './strategies/index.js';
@@ -24,7 +30,7 @@ export {
   DEFAULT_KEY_TEMPLATE, KEY_PLACEHOLDERS, cleanFileName, renderKeyTemplate, normalizeKey, joinKey, objectUrl, newId,
 } from './keys.js';
 export * from './strategies/index.js';
-export { DEFAULT_STRINGS, type OssUploadStrings } from './i18n.js';
+export { DEFAULT_STRINGS, type OssUploadStrings, type Plural, type RejectionRule } from './locales/index.js';
 
 /** A positive integer, or undefined (an attribute that is absent, 0, negative or not a number). */
 const positive = (n: number | undefined): number | undefined => (n !== undefined && Number.isFinite(n) && n >= 1 ? Math.floor(n) : undefined);
@@ -286,7 +292,8 @@ export class OssUpload extends LitElement {
       justify-content: flex-end;
       gap: 6px;
     }
-    .actions button {
+    .actions button,
+    [part~='dismiss-button'] {
       font: inherit;
       font-size: 0.875em;
       padding: 0.25em 0.7em;
@@ -296,7 +303,8 @@ export class OssUpload extends LitElement {
       color: inherit;
       cursor: pointer;
     }
-    .actions button:hover {
+    .actions button:hover,
+    [part~='dismiss-button']:hover {
       border-color: var(--oss-upload-accent-color, #1a73e8);
       color: var(--oss-upload-accent-color, #1a73e8);
     }
@@ -309,6 +317,29 @@ export class OssUpload extends LitElement {
     }
     .toggle > span:not([data-on]) {
       visibility: hidden;
+    }
+    [part~='rejections'] {
+      list-style: none;
+      display: grid;
+      gap: 6px;
+      margin: var(--oss-upload-spacing, 12px) 0 0;
+      padding: 0;
+    }
+    [part~='rejection'] {
+      display: flex;
+      align-items: center;
+      gap: var(--oss-upload-spacing, 12px);
+      padding: calc(var(--oss-upload-spacing, 12px) * 0.5) var(--oss-upload-spacing, 12px);
+      border-inline-start: 3px solid var(--oss-upload-error-color, #c5221f);
+      border-radius: calc(var(--oss-upload-radius, 8px) * 0.5);
+      background: var(--oss-upload-error-background, #fce8e6);
+    }
+    [part~='rejection-text'] {
+      flex: 1;
+      min-width: 0;
+      overflow-wrap: anywhere;
+      font-size: 0.875em;
+      color: var(--oss-upload-error-color, #c5221f);
     }
     .sr-only {
       position: absolute;
@@ -342,11 +373,11 @@ export class OssUpload extends LitElement {
   /** Most files the list may hold until some are removed. */
   @property({ attribute: 'max-files', type: Number }) maxFiles?: number;
   /**
-   * A key prefix the page proposes to the endpoint; the server decides (and may refuse it).
-   * Attribute `dir` (as the endpoint's query parameter is named); the property is `uploadDir`
-   * because `HTMLElement.dir` is the text direction, which this element leaves alone.
+   * A key prefix (folder) the page proposes to the endpoint, sent as its `dir` query parameter;
+   * the server decides (and may refuse it). Not `dir`, which is HTML's text direction, on this
+   * element as on any other.
    */
-  @property({ attribute: 'dir' }) uploadDir?: string;
+  @property({ attribute: 'upload-dir' }) uploadDir?: string;
   /** Files uploading at a time. */
   @property({ type: Number }) concurrency = 3;
   /** Automatic retries after a retryable failure (network, 5xx, throttling). */
@@ -385,7 +416,7 @@ export class OssUpload extends LitElement {
   @property({ attribute: false }) requestHeaders?: RequestHeaders;
   /** Replaces the GET to the endpoint with your own function returning the endpoint's JSON. Property only. */
   @property({ attribute: false }) fetchCredentials?: FetchCredentials;
-  /** Replaces some of the UI's words (partial `OssUploadStrings`). Property only. */
+  /** Replaces some of the UI's words (partial `OssUploadStrings`) over those of the element's language (`lang`). Property only. */
   @property({ attribute: false }) i18n?: Partial<OssUploadStrings>;
   /** Form field name: the form gets one entry under it per stored file's key. Without it nothing is submitted. */
   @property() name = '';
@@ -394,6 +425,8 @@ export class OssUpload extends LitElement {
 
   @state() private dragging = false;
   @state() private announcement = '';
+  /** What the latest choice refused, shown until dismissed or the next choice. */
+  @state() private notes: readonly RejectionNote[] = [];
 
   readonly #controller = new UploadController({}, () => {
     this.#form.sync();
@@ -401,6 +434,8 @@ export class OssUpload extends LitElement {
   });
   readonly #internals: ElementInternals | undefined;
   readonly #form: FormControl;
+  readonly #language = new LanguageController(this);
+  readonly #rates = new RateMeter();
   #dragDepth = 0;
 
   constructor() {
@@ -421,6 +456,7 @@ export class OssUpload extends LitElement {
       clear: () => this.clear(),
     });
     for (const name of EVENT_NAMES) this.#controller.addEventListener(name, this.#handleControllerEvent);
+    new FocusKeeper(this, () => this.renderRoot?.querySelector<HTMLElement>('[part~="button"]') ?? null);
   }
 
   /** The files and their state, oldest first (read-only snapshots; `file` is the File). */
@@ -480,10 +516,11 @@ export class OssUpload extends LitElement {
     else if (!this.#form.removeRestored(id)) this.#controller.remove(id);
   }
 
-  /** Empties the list, cancelling unfinished uploads. */
+  /** Empties the list, cancelling unfinished uploads (and closes the notes about refused files). */
   clear(): void {
     this.#form.clearRestored();
     this.#controller.clear();
+    this.notes = [];
   }
 
   /** The form the element belongs to, as on native controls. */
@@ -543,6 +580,22 @@ export class OssUpload extends LitElement {
     this.#sync();
   }
 
+  /** The first render waits for the words of a language still loading (a few ms), so they never switch under the user's eyes. */
+  protected override shouldUpdate(changed: PropertyValues<this>): boolean {
+    return super.shouldUpdate(changed) && (this.hasUpdated || !this.#language.loading);
+  }
+
+  /** Also waits for the words of the element's language (`lang`, also one just changed), so that a test or an app sees them rendered. */
+  protected override async getUpdateComplete(): Promise<boolean> {
+    let done: boolean;
+    do {
+      await this.#language.ready;
+      done = await super.getUpdateComplete();
+    } while (this.#language.loading);
+    return done;
+  }
+
+
   #sync(): void {
     const parallel = checked(this, 'parallel', this.parallel,
       this.parallel === undefined ? !this.hasAttribute('parallel') : wholeFrom(1)(this.parallel), undefined, '4 (the default)');
@@ -590,8 +643,19 @@ export class OssUpload extends LitElement {
     return this.renderRoot?.querySelector('input[type=file]') ?? null;
   }
 
+  /** The words of the element's language, with the `i18n` property's on top. */
   get #strings(): OssUploadStrings {
-    return this.i18n ? mergeStrings(this.i18n) : DEFAULT_STRINGS;
+    return mergeStrings(this.#language.strings, this.i18n);
+  }
+
+  /** Says `text` through the live region, also when it is the same as last time (the same file refused twice). */
+  #announce(text: string): void {
+    if (text !== this.announcement) {
+      this.announcement = text;
+      return;
+    }
+    this.announcement = ''; // an unchanged region is not read again: empty it for one render first
+    void this.updateComplete.then(() => (this.announcement = text));
   }
 
   readonly #handleControllerEvent = (event: Event): void => {
@@ -599,13 +663,30 @@ export class OssUpload extends LitElement {
     const own = refire(event as OssUploadEvent);
     this.dispatchEvent(own);
     if (own.defaultPrevented) event.preventDefault();
+    if (own instanceof OssUploadProgressEvent) {
+      this.#rates.note(own.detail.file.id, own.detail.loaded);
+      return;
+    }
+    // A start, a pause or the end: measured afresh (not for a request the strategy sends again within its attempt).
+    if ('file' in own.detail && !(own instanceof OssUploadRetryEvent && own.detail.operation)) this.#rates.forget(own.detail.file.id);
     // What a screen reader hears: outcomes, not every progress tick.
     const s = this.#strings;
-    if (own instanceof OssUploadSuccessEvent) this.announcement = `${own.detail.file.name}: ${s.status.success}`;
-    else if (own instanceof OssUploadErrorEvent) this.announcement = `${own.detail.file.name}: ${errorText(s, own.detail)}`;
+    const f = this.#language.formats;
+    const said = (name: string, text: string) => this.#announce(`${name}: ${text}`);
+    if (own instanceof OssUploadSuccessEvent) said(own.detail.file.name, s.status.success);
+    else if (own instanceof OssUploadErrorEvent) said(own.detail.file.name, errorText(s, own.detail));
     else if (own instanceof OssUploadPauseEvent || own instanceof OssUploadResumeEvent) {
-      this.announcement = `${own.detail.file.name}: ${format(s.status[own.detail.file.status], { percent: own.detail.file.percent })}`;
-    } else if (own instanceof OssUploadRejectEvent) this.announcement = own.detail.files.map((f) => `${f.name}: ${errorText(s, f)}`).join(' ');
+      said(own.detail.file.name, fill(s.status[own.detail.file.status], { percent: f.percent(own.detail.file.percent) }));
+    } else if (own instanceof OssUploadSelectEvent) this.notes = []; // a new choice: the notes were about the last one
+    else if (own instanceof OssUploadRejectEvent) {
+      const o = this.#controller.options;
+      this.notes = notesFor(own.detail.files, { multiple: o.multiple !== false, accept: o.accept, ...(o.maxFiles !== undefined ? { maxFiles: o.maxFiles } : {}) });
+      this.#announce(this.notes.map((n) => noteText(n, s, f)).join(' '));
+    }
+  };
+
+  readonly #dismiss = (key: string): void => {
+    this.notes = this.notes.filter((n) => n.key !== key);
   };
 
   readonly #handleZoneClick = (): void => {
@@ -667,6 +748,11 @@ export class OssUpload extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     this.addEventListener('paste', this.#handlePaste);
+    // `dir` was the upload folder before it became upload-dir: an old page must hear of it.
+    const dir = this.getAttribute('dir');
+    if (dir !== null && !/^(ltr|rtl|auto)$/i.test(dir.trim())) {
+      checked(this, 'dir', dir, false, undefined, `the inherited text direction (for an upload folder, write upload-dir="${dir}")`);
+    }
   }
 
   override disconnectedCallback(): void {
@@ -674,35 +760,38 @@ export class OssUpload extends LitElement {
     this.removeEventListener('paste', this.#handlePaste);
   }
 
-  #renderFile(f: UploadFileInfo, s: OssUploadStrings) {
-    const label = (template: string) => format(template, { name: f.name });
-    const unfinished = f.status === 'queued' || f.status === 'uploading' || f.status === 'paused' || f.status === 'retrying';
-    const paused = f.status === 'paused';
-    const canRetry = f.status === 'error' || f.status === 'aborted' || f.status === 'skipped';
+  #renderFile(file: UploadFileInfo, s: OssUploadStrings, f: Formats) {
+    const label = (template: string) => fill(template, { name: file.name });
+    const unfinished = file.status === 'queued' || file.status === 'uploading' || file.status === 'paused' || file.status === 'retrying';
+    const paused = file.status === 'paused';
+    const canRetry = file.status === 'error' || file.status === 'aborted' || file.status === 'skipped';
     const canRemove = !unfinished;
-    const statusText = format(s.status[f.status], { percent: f.percent });
-    return html`<li part="file file-${f.status}" data-status=${f.status}>
-      <span part="file-name" title=${f.name}>${f.name}</span>
-      <span part="file-size">${formatBytes(f.size)}</span>
-      <progress part="progress" max="100" .value=${f.percent} aria-label=${label(s.progressLabel)}></progress>
-      ${f.error
-        ? html`<span part="error" title=${f.error.message}>${errorText(s, f.error)}</span>`
-        : html`<span part="status">${statusText}</span>`}
+    const rate = file.status === 'uploading' ? this.#rates.rate(file.id) : undefined;
+    // Each piece of text is its own bidi paragraph (dir=auto): "19.5 kB" stays in order in an RTL widget.
+    return html`<li part="file file-${file.status}" data-status=${file.status} data-key=${file.id}>
+      <span part="file-name" dir="auto" title=${file.name}>${file.name}</span>
+      <bdi part="file-size">${f.bytes(file.size)}</bdi>
+      <progress part="progress" max="100" .value=${file.percent} aria-label=${label(s.progressLabel)}></progress>
+      ${file.error
+        ? html`<span part="error" dir="auto" title=${file.error.message}>${errorText(s, file.error)}</span>`
+        : html`<span part="status" dir="auto">${fillHtml(s.status[file.status], { percent: f.percent(file.percent) })}${rate
+          ? html` <span part="rate">${fillHtml(s.rate, { speed: f.speed(rate), time: f.duration((file.total - file.loaded) / rate) })}</span>`
+          : nothing}</span>`}
       <span class="actions">
-        ${f.pausable
+        ${file.pausable
           ? html`<button part=${paused ? 'resume-button' : 'pause-button'} type="button"
               aria-label=${label(paused ? s.resumeLabel : s.pauseLabel)}
-              @click=${() => (paused ? this.resume(f.id) : this.pause(f.id))}><span class="toggle"><span ?data-on=${!paused}>${s.pause}</span><span
+              @click=${() => (paused ? this.resume(file.id) : this.pause(file.id))}><span class="toggle"><span ?data-on=${!paused}>${s.pause}</span><span
               ?data-on=${paused}>${s.resume}</span></span></button>`
           : nothing}
         ${unfinished
-          ? html`<button part="cancel-button" type="button" aria-label=${label(s.cancelLabel)} @click=${() => this.abort(f.id)}>${s.cancel}</button>`
+          ? html`<button part="cancel-button" type="button" aria-label=${label(s.cancelLabel)} @click=${() => this.abort(file.id)}>${s.cancel}</button>`
           : nothing}
         ${canRetry
-          ? html`<button part="retry-button" type="button" aria-label=${label(s.retryLabel)} @click=${() => this.retry(f.id)}>${s.retry}</button>`
+          ? html`<button part="retry-button" type="button" aria-label=${label(s.retryLabel)} @click=${() => this.retry(file.id)}>${s.retry}</button>`
           : nothing}
         ${canRemove
-          ? html`<button part="remove-button" type="button" aria-label=${label(s.removeLabel)} @click=${() => this.remove(f.id)}>${s.remove}</button>`
+          ? html`<button part="remove-button" type="button" aria-label=${label(s.removeLabel)} @click=${() => this.remove(file.id)}>${s.remove}</button>`
           : nothing}
       </span>
     </li>`;
@@ -710,6 +799,7 @@ export class OssUpload extends LitElement {
 
   protected override render() {
     const s = this.#strings;
+    const f = this.#language.formats;
     const files = [...this.#form.restored, ...this.#controller.files];
     return html`
       <div part="dropzone" ?data-dragover=${this.dragging} @click=${this.#handleZoneClick}
@@ -718,8 +808,9 @@ export class OssUpload extends LitElement {
         <span part="hint"><slot name="hint">${this.multiple ? s.dropHint : s.dropHintOne}</slot></span>
       </div>
       <input type="file" hidden tabindex="-1" aria-hidden="true" ?multiple=${this.multiple} accept=${this.accept ?? ''} @change=${this.#handleChange} />
+      ${renderNotes(this.notes, s, f, this.#dismiss)}
       ${files.length
-        ? html`<ul part="file-list" aria-label=${s.fileListLabel}>${repeat(files, (f) => f.id, (f) => this.#renderFile(f, s))}</ul>`
+        ? html`<ul part="file-list" aria-label=${s.fileListLabel}>${repeat(files, (file) => file.id, (file) => this.#renderFile(file, s, f))}</ul>`
         : nothing}
       <div class="sr-only" role="status" aria-live="polite">${this.announcement}</div>
     `;

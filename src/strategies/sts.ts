@@ -201,6 +201,11 @@ export class StsStrategy implements UploadStrategy {
     return true;
   }
 
+  /** Whether the running upload of this file can pause: a multipart one can, a PutObject (small file) cannot. */
+  pausable(file: Blob): boolean {
+    return this.#pausers.has(file);
+  }
+
   isPaused(file: Blob): boolean {
     return this.#pausers.get(file)?.paused ?? false;
   }

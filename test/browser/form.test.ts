@@ -289,7 +289,7 @@ describe('<oss-upload> in a form', function () {
       const row = part(back.el, 'file')!;
       expect(row.dataset['status']).to.equal('success');
       expect(part(back.el, 'file-name')!.textContent).to.equal('photo.jpg');
-      expect(part(back.el, 'file-size')!.textContent).to.equal('2 KB');
+      expect(part(back.el, 'file-size')!.textContent).to.equal('2 kB');
       expect(part(back.el, 'status')!.textContent).to.equal('Uploaded');
       (part(back.el, 'remove-button') as HTMLButtonElement).click();
       await back.el.updateComplete;

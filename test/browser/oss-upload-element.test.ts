@@ -37,14 +37,15 @@ describe('<oss-upload> element', function () {
     expect(el.files).to.deep.equal([]);
   });
 
-  it('maps attributes to properties (sizes may carry units; dir is uploadDir)', async () => {
+  it('maps attributes to properties (sizes may carry units; upload-dir is uploadDir, dir stays the text direction)', async () => {
     const el = await mount({
-      endpoint: '/sign', 'max-size': '10MB', 'min-size': '1', 'max-files': '4', dir: 'images', concurrency: '2',
+      endpoint: '/sign', 'max-size': '10MB', 'min-size': '1', 'max-files': '4', 'upload-dir': 'images', dir: 'rtl', concurrency: '2',
       retries: '5', manual: true, 'with-credentials': true, 'key-template': '{date}/{name}', accept: '.png',
     });
     expect([el.maxSize, el.minSize, el.maxFiles, el.uploadDir, el.concurrency, el.retries, el.manual, el.withCredentials, el.keyTemplate, el.accept])
       .to.deep.equal([10 * 1024 * 1024, 1, 4, 'images', 2, 5, true, true, '{date}/{name}', '.png']);
-    expect(el.getAttribute('dir')).to.equal('images');
+    expect(el.getAttribute('upload-dir')).to.equal('images');
+    expect([el.dir, getComputedStyle(el).direction]).to.deep.equal(['rtl', 'rtl']);
   });
 
   it('exports a stable list of error codes and the headless controller', () => {
@@ -215,7 +216,7 @@ describe('<oss-upload> element', function () {
       }
       expect(getComputedStyle(part(el, 'file')!).display).to.equal('grid'); // the row's own style applies
       expect(part(el, 'file-name')!.textContent).to.equal('photo.png');
-      expect(part(el, 'file-size')!.textContent).to.equal('2.4 KB');
+      expect(part(el, 'file-size')!.textContent).to.equal('2.4 kB'); // CLDR's unit name, in binary multiples as max-size reads them
       expect(part(el, 'button')!.textContent!.trim()).to.equal('Choose files');
     });
 

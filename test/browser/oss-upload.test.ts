@@ -107,8 +107,8 @@ describe('<oss-upload> signed-policy', function () {
       expect((await stored(success!.key))?.crc64).to.equal(crc64(bytes).toString());
     });
 
-    it('a proposed dir the server allows becomes part of the key', async () => {
-      const el = await mount({ endpoint: '/sign', dir: 'images' });
+    it('a folder proposed with upload-dir that the server allows becomes part of the key', async () => {
+      const el = await mount({ endpoint: '/sign', 'upload-dir': 'images' });
       const events = record(el);
       await uploadAll(el, [makeFile('cat.png', 100, 'image/png').file]);
       expect(details(events, 'oss-upload-success')[0]?.key, errorsOf(events)).to.match(/^uploads\/images\/[0-9a-z]{26}\/cat\.png$/);
@@ -214,7 +214,7 @@ describe('<oss-upload> signed-policy', function () {
 
     it('a prefix the server refuses: dir-not-allowed from the endpoint, before any byte', async () => {
       await clearEmulatorRequests();
-      const el = await mount({ endpoint: '/sign', dir: 'secret' });
+      const el = await mount({ endpoint: '/sign', 'upload-dir': 'secret' });
       const events = record(el);
       await uploadAll(el, [makeFile('x.txt', 10).file]);
       const [error] = details(events, 'oss-upload-error');

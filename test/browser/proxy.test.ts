@@ -64,13 +64,13 @@ describe('<oss-upload> proxy', function () {
       expect(el.files.map((f) => f.status)).to.deep.equal(['success', 'success']);
     });
 
-    it('a dir the server allows becomes part of the key; one it does not is dir-not-allowed, nothing stored', async () => {
-      const el = await mount({ strategy: 'proxy', endpoint: '/proxy', dir: 'images' });
+    it('an upload-dir the server allows becomes part of the key; one it does not is dir-not-allowed, nothing stored', async () => {
+      const el = await mount({ strategy: 'proxy', endpoint: '/proxy', 'upload-dir': 'images' });
       const events = record(el);
       await uploadAll(el, [makeFile('cat.png', 100, 'image/png').file]);
       expect(details(events, 'oss-upload-success')[0]?.key, errorsOf(events)).to.match(/^uploads\/images\/[0-9a-z]{26}\/cat\.png$/);
 
-      const refused = await mount({ strategy: 'proxy', endpoint: '/proxy', dir: 'secret' });
+      const refused = await mount({ strategy: 'proxy', endpoint: '/proxy', 'upload-dir': 'secret' });
       const refusedEvents = record(refused);
       await uploadAll(refused, [makeFile('dog.png', 100, 'image/png').file]);
       const [error] = details(refusedEvents, 'oss-upload-error');

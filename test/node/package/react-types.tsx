@@ -44,7 +44,7 @@ export function Bare(): JSX.Element {
   return (
     <>
       <oss-upload ref={ref} strategy="signed-policy" endpoint="/api/sign" multiple max-size="10MB" key-template="{uuid}{ext}"
-        dir="uploads/" requestHeaders={headers} fetchCredentials={fetchCredentials} i18n={{ chooseFile: 'Pick a file' }}
+        upload-dir="uploads/" dir="ltr" requestHeaders={headers} fetchCredentials={fetchCredentials} i18n={{ chooseFile: 'Pick a file' }}
         className="uploader" onoss-upload-success={onSuccess} onoss-upload-error={(e) => e.detail.retryable}>
         <span slot="hint">or drop it</span>
       </oss-upload>

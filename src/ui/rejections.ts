@@ -1,0 +1,64 @@
+// The notes about files that were not added: one per file, in the user's language, stating the
+// rule broken and its limit ("photo.png is larger than 10 MB"), each with its close button. They
+// describe the latest choice: a new one replaces them. The element announces the same sentences
+// once through its live region; the list itself is not live, so nothing is read twice.
+import { html, nothing } from 'lit';
+import { repeat } from 'lit/directives/repeat.js';
+import type { RejectedFile } from '../events.js';
+import type { OssUploadStrings, RejectionRule } from '../locales/index.js';
+import { fill, fillHtml, type Formats, type Values } from './format.js';
+
+export interface RejectionNote {
+  /** Unique within the element: the row key that focus management follows. */
+  key: string;
+  name: string;
+  rule: RejectionRule;
+  code: RejectedFile['code'];
+  limit?: number;
+  /** The `accept` tokens in force, for `wrong-type`. */
+  types?: string[];
+}
+
+let counter = 0;
+
+/** Notes for one `oss-upload-reject`; `multiple` and `accept` as they were when the files were checked. */
+export function notesFor(files: readonly RejectedFile[], options: { multiple: boolean; maxFiles?: number; accept?: string }): RejectionNote[] {
+  const types = (options.accept ?? '').split(',').map((t) => t.trim()).filter(Boolean);
+  return files.map((f) => {
+    const oneAtATime = f.code === 'too-many-files' && !options.multiple && f.limit === 1 && options.maxFiles !== 1;
+    const note: RejectionNote = { key: `note-${++counter}`, name: f.name, rule: oneAtATime ? 'one-at-a-time' : f.code, code: f.code };
+    if (f.limit !== undefined) note.limit = f.limit;
+    if (f.code === 'wrong-type' && types.length) note.types = types;
+    return note;
+  });
+}
+
+/** The note's template and values; a rule whose limit is unknown falls back to "name: the code's sentence". */
+function parts(note: RejectionNote, s: OssUploadStrings, f: Formats): { template: string; values: Values } {
+  const text = s.rejections[note.rule];
+  const template = text === undefined ? undefined : f.plural(text, note.limit ?? 0);
+  const values: Values = { name: note.name };
+  if (note.limit !== undefined) values['limit'] = note.code === 'too-many-files' ? f.count(note.limit) : f.bytes(note.limit);
+  if (note.types) values['types'] = f.list(note.types);
+  const complete = template !== undefined && [...template.matchAll(/\{(\w+)\}/g)].every((m) => m[1]! in values);
+  if (!complete) return { template: '{name}: {error}', values: { name: note.name, error: s.errors[note.code] ?? s.errors.unknown } };
+  return { template, values };
+}
+
+/** The note as one plain sentence (the live region). */
+export function noteText(note: RejectionNote, s: OssUploadStrings, f: Formats): string {
+  const { template, values } = parts(note, s, f);
+  return fill(template, values);
+}
+
+/** The list of notes, or nothing when there is none. */
+export function renderNotes(notes: readonly RejectionNote[], s: OssUploadStrings, f: Formats, dismiss: (key: string) => void) {
+  if (!notes.length) return nothing;
+  return html`<ul part="rejections" aria-label=${s.rejectionsLabel}>${repeat(notes, (n) => n.key, (n) => {
+    const { template, values } = parts(n, s, f);
+    return html`<li part="rejection" data-key=${n.key}>
+      <span part="rejection-text" dir="auto">${fillHtml(template, values)}</span>
+      <button part="dismiss-button" type="button" aria-label=${fill(s.dismissLabel, { name: n.name })} @click=${() => dismiss(n.key)}>${s.dismiss}</button>
+    </li>`;
+  })}</ul>`;
+}
