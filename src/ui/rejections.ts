@@ -21,6 +21,9 @@ export interface RejectionNote {
 
 let counter = 0;
 
+/** The rules whose limit is a size; the others count (files, folder levels). */
+const SIZES: ReadonlySet<RejectedFile['code']> = new Set(['too-large', 'too-small', 'too-large-for-strategy']);
+
 /** Notes for one `oss-upload-reject`; `multiple` and `accept` as they were when the files were checked. */
 export function notesFor(files: readonly RejectedFile[], options: { multiple: boolean; maxFiles?: number; accept?: string }): RejectionNote[] {
   const types = (options.accept ?? '').split(',').map((t) => t.trim()).filter(Boolean);
@@ -38,7 +41,7 @@ function parts(note: RejectionNote, s: OssUploadStrings, f: Formats): { template
   const text = s.rejections[note.rule];
   const template = text === undefined ? undefined : f.plural(text, note.limit ?? 0);
   const values: Values = { name: note.name };
-  if (note.limit !== undefined) values['limit'] = note.code === 'too-many-files' ? f.count(note.limit) : f.bytes(note.limit);
+  if (note.limit !== undefined) values['limit'] = SIZES.has(note.code) ? f.bytes(note.limit) : f.count(note.limit);
   if (note.types) values['types'] = f.list(note.types);
   const complete = template !== undefined && [...template.matchAll(/\{(\w+)\}/g)].every((m) => m[1]! in values);
   if (!complete) return { template: '{name}: {error}', values: { name: note.name, error: s.errors[note.code] ?? s.errors.unknown } };
