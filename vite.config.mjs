@@ -16,7 +16,7 @@ export default defineConfig({
     // package loads on demand (the word tables of languages other than English) is inlined, so the
     // CDN file stays one file; bundlers that import dist/oss-upload.js keep those as lazy chunks.
     rolldownOptions: {
-      output: { minify: true, comments: { legal: true, annotation: false, jsdoc: false }, inlineDynamicImports: true },
+      output: { minify: true, comments: { legal: true, annotation: false, jsdoc: false }, codeSplitting: false },
     },
   },
 });
