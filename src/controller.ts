@@ -56,6 +56,11 @@ export interface UploadControllerOptions extends CredentialsConfig {
    * that start afterwards.
    */
   strategyOptions?: Readonly<Record<string, unknown>>;
+  /**
+   * Runs in the file's upload slot before its key is made (image downscaling): the file to upload
+   * instead, or undefined to upload it as it is. Once per file; a retry sends what it returned.
+   */
+  transform?: (file: File, signal: AbortSignal) => Promise<File | undefined>;
 }
 
 /**
@@ -84,6 +89,10 @@ function sameSettings(a: Readonly<Record<string, unknown>> | undefined, b: Reado
 interface Entry {
   id: string;
   file: File;
+  /** The chosen file, when `transform` replaced it (`file` is then what is uploaded). */
+  original?: File;
+  /** `transform` ran for this file. */
+  transformed?: boolean;
   status: UploadStatus;
   loaded: number;
   attempt: number;
@@ -202,12 +211,13 @@ export class UploadController extends EventTarget {
 
   /**
    * Validates and lists files; fires `oss-upload-select` for those accepted and `oss-upload-reject`
-   * for the others; starts them unless `manual`. Returns the accepted files' ids.
+   * for the others (after `refused`, files refused before they got here: a folder too deep); starts
+   * them unless `manual`. Returns the accepted files' ids.
    */
-  addFiles(files: Iterable<File> | ArrayLike<File>): string[] {
+  addFiles(files: Iterable<File> | ArrayLike<File>, refused: readonly RejectedFile[] = []): string[] {
     const list = Array.from(files as ArrayLike<File>);
     const o = this.#options;
-    const rejected: RejectedFile[] = [];
+    const rejected: RejectedFile[] = [...refused];
     const added: Entry[] = [];
     const limit = o.maxFiles !== undefined && o.maxFiles >= 0 ? o.maxFiles : Infinity;
     const maxForStrategy = this.#resolveStrategy()?.maxFileSize;
@@ -368,6 +378,8 @@ export class UploadController extends EventTarget {
       id: e.id, name: e.file.name, size: e.file.size, type: e.file.type, status: e.status,
       loaded: e.loaded, total: e.file.size, percent: percentOf(e.loaded, e.file.size), attempt: e.attempt,
     };
+    if (e.file.webkitRelativePath) info.relativePath = e.file.webkitRelativePath;
+    if (e.original) info.originalSize = e.original.size;
     if (e.key !== undefined) info.key = e.key;
     if (e.url !== undefined) info.url = e.url;
     if (e.error !== undefined) info.error = { ...e.error };
@@ -450,6 +462,16 @@ export class UploadController extends EventTarget {
     e.attempt = 1;
     e.abortHeld = false;
     e.completeReported = false;
+    if (this.#options.transform && !e.transformed) {
+      e.transformed = true;
+      this.#onChange();
+      const out = await this.#options.transform(e.file, run.signal).catch(() => undefined); // a file it cannot read goes as it is
+      if (e.status !== 'uploading') return; // aborted or removed meanwhile
+      if (out) {
+        e.original = e.file;
+        e.file = out;
+      }
+    }
     const contentType = e.file.type || 'application/octet-stream';
 
     let key: string;

@@ -4,7 +4,8 @@
 /**
  * Every code an upload can fail or be rejected with. Listed once here; README documents them.
  * - Validation before any request (`oss-upload-reject`, or `oss-upload-error` when the server says it):
- *   `too-large`, `too-small`, `wrong-type`, `too-many-files`.
+ *   `too-large`, `too-small`, `wrong-type`, `too-many-files`; `folder-too-deep` (a dropped or chosen
+ *   folder nested deeper than `max-depth`: its files are not read).
  * - `too-large-for-strategy`: over what the strategy can send (PostObject: 5 GB); use the `sts` strategy.
  * - `credentials-expired`: OSS refused the endpoint's credentials or policy as expired, and again
  *   right after one refresh: the endpoint hands out expired ones (its clock, the STS duration, a cache).
@@ -30,6 +31,7 @@ export const ERROR_CODES = [
   'too-small',
   'wrong-type',
   'too-many-files',
+  'folder-too-deep',
   'too-large-for-strategy',
   'credentials-network',
   'credentials-server-error',

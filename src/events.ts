@@ -30,8 +30,13 @@ export interface UploadFileInfo {
   /** Stable id within the element, for `abort(id)`, `retry(id)`, `remove(id)`. */
   id: string;
   name: string;
+  /** Bytes; for a file transformed before upload (image downscaling), the bytes uploaded. */
   size: number;
   type: string;
+  /** The path within a chosen or dropped folder, the folder's own name first (`photos/2024/a.jpg`); absent for a loose file. */
+  relativePath?: string;
+  /** Present when the file was transformed before upload (image downscaling): the chosen file's size; `size` is what went up. */
+  originalSize?: number;
   status: UploadStatus;
   /** Bytes of the file sent so far (never decreases, also across retries). */
   loaded: number;
@@ -68,9 +73,9 @@ export interface RejectedFile {
   name: string;
   size: number;
   type: string;
-  code: Extract<UploadErrorCode, 'too-large' | 'too-small' | 'wrong-type' | 'too-many-files' | 'too-large-for-strategy'>;
+  code: Extract<UploadErrorCode, 'too-large' | 'too-small' | 'wrong-type' | 'too-many-files' | 'too-large-for-strategy' | 'folder-too-deep'>;
   message: string;
-  /** The limit broken: bytes for `too-large`, `too-small`, `too-large-for-strategy`; files for `too-many-files` (1 without `multiple`). */
+  /** The limit broken: bytes for `too-large`, `too-small`, `too-large-for-strategy`; files for `too-many-files` (1 without `multiple`); folder levels for `folder-too-deep`. */
   limit?: number;
 }
 

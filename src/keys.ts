@@ -10,7 +10,7 @@ export const DEFAULT_KEY_TEMPLATE = '{id}/{name}';
 export const MAX_KEY_BYTES = 1023;
 
 /** The placeholders `key-template` understands. */
-export const KEY_PLACEHOLDERS = ['id', 'uuid', 'name', 'base', 'ext', 'date', 'yyyy', 'mm', 'dd', 'timestamp'] as const;
+export const KEY_PLACEHOLDERS = ['id', 'uuid', 'name', 'path', 'base', 'ext', 'date', 'yyyy', 'mm', 'dd', 'timestamp'] as const;
 export type KeyPlaceholder = (typeof KEY_PLACEHOLDERS)[number];
 
 export { MAX_NAME_BYTES, byteLength, cleanFileName, splitName, newId } from './shared/names.js';
@@ -27,11 +27,22 @@ export function newUuid(): string {
 
 export interface KeyFile {
   name: string;
+  /** The path within a chosen or dropped folder, the folder's own name first (`photos/2024/a.jpg`); empty or absent for a loose file. */
+  webkitRelativePath?: string;
+}
+
+/**
+ * `{path}`: the file's path within its folder, each segment cleaned as a name (`photos/2024/a.jpg`),
+ * or the cleaned name alone for a file not chosen with its folder.
+ */
+export function cleanRelativePath(file: KeyFile): string {
+  const segments = (file.webkitRelativePath ?? '').split('/').filter((s) => s !== '');
+  return segments.length ? segments.map(cleanFileName).join('/') : cleanFileName(file.name);
 }
 
 /**
  * Renders a key template for a file. Placeholders: `{id}` ULID, `{uuid}` random UUID, `{name}`
- * cleaned file name, `{base}` / `{ext}` its stem and extension (with the dot), `{date}` YYYY-MM-DD,
+ * cleaned file name, `{path}` its path within a chosen or dropped folder (see {@link cleanRelativePath}), `{base}` / `{ext}` its stem and extension (with the dot), `{date}` YYYY-MM-DD,
  * `{yyyy}` `{mm}` `{dd}` (UTC), `{timestamp}` ms since the epoch. Unknown placeholders are an
  * `invalid-key` error. The result is normalised by {@link normalizeKey}.
  */
@@ -43,6 +54,7 @@ export function renderKeyTemplate(template: string, file: KeyFile, now = new Dat
     id: () => newId(now.getTime()),
     uuid: newUuid,
     name: () => name,
+    path: () => cleanRelativePath(file),
     base: () => base,
     ext: () => ext,
     date: () => iso.slice(0, 10),

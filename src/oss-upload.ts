@@ -21,6 +21,8 @@ import { noteText, notesFor, renderNotes, type RejectionNote } from './ui/reject
 import { DEFAULT_KEY_TEMPLATE } from './keys.js';
 import { FormControl } from './form.js';
 import { DEFAULT_STRATEGY } from './strategies/index.js';
+import { DEFAULT_MAX_DEPTH, FileIntake } from './input/index.js';
+import { IMAGE_TYPES, imageTransform } from './transforms/index.js';
 
 export * from './events.js';
 export * from './errors.js';
@@ -30,6 +32,7 @@ export {
   DEFAULT_KEY_TEMPLATE, KEY_PLACEHOLDERS, cleanFileName, renderKeyTemplate, normalizeKey, joinKey, objectUrl, newId,
 } from './keys.js';
 export * from './strategies/index.js';
+export { imageTransform, type ImageTransformOptions } from './transforms/index.js';
 export { DEFAULT_STRINGS, type OssUploadStrings, type Plural, type RejectionRule } from './locales/index.js';
 
 /** A positive integer, or undefined (an attribute that is absent, 0, negative or not a number). */
@@ -127,7 +130,7 @@ export const sizeConverter: ComplexAttributeConverter<number | undefined> = {
  * @cssproperty --oss-upload-spacing - The base spacing unit. Default `12px`.
  *
  * @fires {OssUploadSelectEvent} oss-upload-select - Files were accepted into the list. `detail.files`.
- * @fires {OssUploadRejectEvent} oss-upload-reject - Files were refused before any request (`accept`, `max-size`, `min-size`, `max-files`, strategy limit). `detail.files[].code`.
+ * @fires {OssUploadRejectEvent} oss-upload-reject - Files were refused before any request (`accept`, `max-size`, `min-size`, `max-files`, strategy limit), or folders were not read (`max-depth`, too many files). `detail.files[].code`.
  * @fires {OssUploadBeforeEvent} oss-upload-before - A file is about to start; cancelable (skips the file); `detail.key` and `detail.meta` may be changed.
  * @fires {OssUploadStartEvent} oss-upload-start - A file started uploading.
  * @fires {OssUploadProgressEvent} oss-upload-progress - Bytes went out: `loaded`, `total`, `percent` and the `batch` totals; monotonic, ends with loaded === total.
@@ -394,6 +397,20 @@ export class OssUpload extends LitElement {
   @property({ attribute: 'with-credentials', type: Boolean }) withCredentials = false;
   /** How object keys are made under the server's dir; placeholders in README "Key rule". */
   @property({ attribute: 'key-template' }) keyTemplate: string = DEFAULT_KEY_TEMPLATE;
+  /** The picker chooses a folder (`webkitdirectory`); its files keep their paths (`{path}`, `relativePath`). Implies `multiple`. */
+  @property({ type: Boolean }) directory = false;
+  /** Most folder levels read from a dropped or chosen folder, the folder itself being level 1; deeper ones are rejected (`folder-too-deep`). */
+  @property({ attribute: 'max-depth', type: Number }) maxDepth = DEFAULT_MAX_DEPTH;
+  /** Takes files pasted anywhere on the page, not only into the element; a paste into a text field stays the field's. */
+  @property({ type: Boolean }) paste = false;
+  /** Forwarded to the file input, for phones' cameras: `environment` (rear), `user` (front), or empty (the browser picks). */
+  @property() capture?: string;
+  /** Images (JPEG, PNG, WebP) larger than this many pixels on their longest side are scaled down before upload. */
+  @property({ attribute: 'image-max-dimension', type: Number }) imageMaxDimension?: number;
+  /** Encoder quality of the images scaled down or re-encoded (JPEG, WebP), 0–1. Default 0.85. */
+  @property({ attribute: 'image-quality', type: Number }) imageQuality?: number;
+  /** Encodes images (JPEG, PNG, WebP) to this type before upload: `image/jpeg`, `image/webp` or `image/png`. Default their own. */
+  @property({ attribute: 'image-type' }) imageType?: string;
   /** sts: `native` (the package's own multipart engine) or `ali-oss` (ali-oss's multipartUpload, downloaded only when used). */
   @property() engine: 'native' | 'ali-oss' = 'native';
   /** sts: bytes per part, or with a unit (`16MB`); raised when 10,000 parts would not hold the file. Default: by file size. */
@@ -434,6 +451,21 @@ export class OssUpload extends LitElement {
   });
   readonly #internals: ElementInternals | undefined;
   readonly #form: FormControl;
+  readonly #intake = new FileIntake(this, {
+    settings: () => ({
+      disabled: this.#disabled, multiple: this.multiple || this.directory, accept: this.accept, directory: this.directory,
+      capture: this.capture ?? undefined, paste: this.paste,
+      maxDepth: checked(this, 'max-depth', this.maxDepth, wholeFrom(1)(this.maxDepth), DEFAULT_MAX_DEPTH, `${DEFAULT_MAX_DEPTH} (the default)`),
+    }),
+    capacity: () => {
+      const max = this.#controller.options.maxFiles;
+      return max === undefined ? undefined : Math.max(0, max - this.#controller.files.length);
+    },
+    add: (files, refused) => {
+      this.#sync();
+      this.#controller.addFiles(files, refused);
+    },
+  });
   readonly #language = new LanguageController(this);
   readonly #rates = new RateMeter();
   #dragDepth = 0;
@@ -595,7 +627,6 @@ export class OssUpload extends LitElement {
     return done;
   }
 
-
   #sync(): void {
     const parallel = checked(this, 'parallel', this.parallel,
       this.parallel === undefined ? !this.hasAttribute('parallel') : wholeFrom(1)(this.parallel), undefined, '4 (the default)');
@@ -610,7 +641,7 @@ export class OssUpload extends LitElement {
       minSize: checked(this, 'min-size', this.minSize, validSize(this, 'min-size', this.minSize, 0), undefined, 'no minimum size'),
       maxFiles: checked(this, 'max-files', this.maxFiles,
         this.maxFiles === undefined ? !this.hasAttribute('max-files') : wholeFrom(0)(this.maxFiles), undefined, 'no limit on the number of files'),
-      multiple: this.multiple,
+      multiple: this.multiple || this.directory,
       dir: this.uploadDir,
       concurrency: checked(this, 'concurrency', this.concurrency, wholeFrom(1)(this.concurrency), 3, '3 (the default)'),
       retries: checked(this, 'retries', this.retries, wholeFrom(0)(this.retries), 3, '3 (the default)'),
@@ -618,6 +649,11 @@ export class OssUpload extends LitElement {
       manual: this.manual,
       stallTimeout: checked(this, 'stall-timeout', this.stallTimeout, notNegative(this.stallTimeout), 60_000, '60000 ms (the default)'),
       keyTemplate: this.keyTemplate || DEFAULT_KEY_TEMPLATE,
+      transform: imageTransform({
+        maxDimension: checked(this, 'image-max-dimension', this.imageMaxDimension, this.imageMaxDimension === undefined || wholeFrom(1)(this.imageMaxDimension), undefined, 'no downscaling'),
+        quality: checked(this, 'image-quality', this.imageQuality, this.imageQuality === undefined || (this.imageQuality >= 0 && this.imageQuality <= 1), undefined, '0.85 (the default)'),
+        type: checked(this, 'image-type', this.imageType || undefined, !this.imageType || IMAGE_TYPES.includes(this.imageType), undefined, 'the image\'s own type'),
+      }),
       // Read by the strategies that know them (sts); others ignore them.
       strategyOptions: {
         // Only what the page set: a default here would override a registered strategy's own settings.
@@ -693,12 +729,6 @@ export class OssUpload extends LitElement {
     this.browse();
   };
 
-  readonly #handleChange = (event: Event): void => {
-    const input = event.target as HTMLInputElement;
-    if (input.files?.length) this.addFiles(input.files);
-    input.value = ''; // choosing the same file again must fire change again
-  };
-
   #setDragging(on: boolean): void {
     this.dragging = on;
     this.toggleAttribute('dragover', on);
@@ -734,30 +764,16 @@ export class OssUpload extends LitElement {
     this.#setDragging(false);
     if (this.#disabled) return;
     event.preventDefault();
-    const files = event.dataTransfer?.files;
-    if (files?.length) this.addFiles(files);
-  };
-
-  readonly #handlePaste = (event: ClipboardEvent): void => {
-    const files = event.clipboardData?.files;
-    if (this.#disabled || !files?.length) return;
-    event.preventDefault();
-    this.addFiles(files);
+    this.#intake.drop(event.dataTransfer);
   };
 
   override connectedCallback(): void {
     super.connectedCallback();
-    this.addEventListener('paste', this.#handlePaste);
     // `dir` was the upload folder before it became upload-dir: an old page must hear of it.
     const dir = this.getAttribute('dir');
     if (dir !== null && !/^(ltr|rtl|auto)$/i.test(dir.trim())) {
       checked(this, 'dir', dir, false, undefined, `the inherited text direction (for an upload folder, write upload-dir="${dir}")`);
     }
-  }
-
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    this.removeEventListener('paste', this.#handlePaste);
   }
 
   #renderFile(file: UploadFileInfo, s: OssUploadStrings, f: Formats) {
@@ -807,7 +823,7 @@ export class OssUpload extends LitElement {
         <button part="button" type="button" ?disabled=${this.#disabled}><slot>${this.multiple ? s.chooseFiles : s.chooseFile}</slot></button>
         <span part="hint"><slot name="hint">${this.multiple ? s.dropHint : s.dropHintOne}</slot></span>
       </div>
-      <input type="file" hidden tabindex="-1" aria-hidden="true" ?multiple=${this.multiple} accept=${this.accept ?? ''} @change=${this.#handleChange} />
+      ${this.#intake.picker()}
       ${renderNotes(this.notes, s, f, this.#dismiss)}
       ${files.length
         ? html`<ul part="file-list" aria-label=${s.fileListLabel}>${repeat(files, (file) => file.id, (file) => this.#renderFile(file, s, f))}</ul>`

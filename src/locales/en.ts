@@ -38,6 +38,7 @@ export const en: OssUploadStrings = {
     'too-small': 'The file is too small.',
     'wrong-type': 'This type of file is not accepted.',
     'too-many-files': 'Too many files.',
+    'folder-too-deep': 'This folder is nested too deeply.',
     'too-large-for-strategy': 'Files over 5 GB need the sts upload strategy.',
     'credentials-network': 'Could not reach the upload server.',
     'credentials-server-error': 'The upload server had a problem.',
@@ -73,6 +74,10 @@ export const en: OssUploadStrings = {
       other: '{name} was not added: the list holds at most {limit} files.',
     },
     'one-at-a-time': '{name} was not added: choose one file at a time.',
+    'folder-too-deep': {
+      one: '{name} was not read: folders are read {limit} level deep at most.',
+      other: '{name} was not read: folders are read {limit} levels deep at most.',
+    },
     'too-large-for-strategy': '{name} is larger than {limit}, the most this upload method can send.',
   },
   rejectionsLabel: 'Files not added',
