@@ -5,7 +5,7 @@ import { expect } from '@open-wc/testing';
 import '../../src/ali-oss.js'; // registers engine "ali-oss", as oss-upload/ali-oss does in an app
 import { crc64 } from '../../src/signing/crc64.js';
 import { StsStrategy, parseStsCredentials, refreshTime, type StsSettings } from '../../src/strategies/sts.js';
-import { MAX_MULTIPART_SIZE, MAX_PARTS, grownPartSize, minimumPartSize, planParts } from '../../src/strategies/multipart/plan.js';
+import { MAX_MULTIPART_SIZE, MAX_PARTS, Parallelism, minimumPartSize, nextPartSize, planParts } from '../../src/strategies/multipart/plan.js';
 import { bucketUrl } from '../../src/strategies/multipart/http.js';
 import type { UploadResult } from '../../src/strategies/types.js';
 import type { UploadError } from '../../src/errors.js';
@@ -550,11 +550,59 @@ describe('sts strategy', () => {
 });
 
 describe('sts strategy: pure parts', () => {
-  it('parts grow with the measured rate, never shrink, at most ×8 and 64 MiB', () => {
-    expect(grownPartSize(8 * MiB, 8 * MiB, 100)).to.equal(64 * MiB); // 84 MB/s: capped at 64 MiB
-    expect(grownPartSize(1 * MiB, 1 * MiB, 10)).to.equal(8 * MiB); // capped at ×8
-    expect(grownPartSize(8 * MiB, 8 * MiB, 8000)).to.equal(8 * MiB); // 1 MB/s: an 8 MiB part already takes 8 s
-    expect(grownPartSize(8 * MiB, 8 * MiB, 1500)).to.equal(11 * MiB); // about 2 s at that rate
+  it('parts: cut so that every connection ends together, within 1–8 s of one connection\'s rate, at most 64 MiB', () => {
+    const KiB64 = 64 * 1024;
+    const cut = (unassigned: number, inFlight: number, connections: number, rate?: number) =>
+      nextPartSize({ unassigned, inFlight, connections, partsLeft: MAX_PARTS, ...(rate ? { rate } : {}) });
+    // Before any part has shown the rate: the file shared by the connections, at most 16 MiB.
+    expect(cut(96 * MiB, 0, 6)).to.equal(16 * MiB);
+    expect(cut(80 * MiB, 16 * MiB, 6)).to.equal(16 * MiB); // the first part's unsent bytes count: all six alike
+    expect(cut(1024 * MiB, 0, 6)).to.equal(16 * MiB);
+    expect(cut(24 * MiB, 0, 6)).to.equal(4 * MiB);
+    // 5 MB/s per connection (5,000 bytes a ms): at most 8 s of it, at least 1 s.
+    expect(cut(1024 * MiB, 0, 6, 5000)).to.equal(Math.ceil(40e6 / KiB64) * KiB64);
+    expect(cut(100 * MiB, 0, 6, 5000)).to.equal(Math.ceil(100 * MiB / 6 / KiB64) * KiB64);
+    expect(cut(12 * MiB, 8 * MiB, 6, 5000)).to.equal(Math.ceil(5e6 / KiB64) * KiB64); // the tail: no part under 1 s
+    // 300 MB/s per connection: 64 MiB, however much is left.
+    expect(cut(1024 * MiB, 0, 6, 300_000)).to.equal(64 * MiB);
+    expect(cut(100 * MiB, 300 * MiB, 6, 300_000)).to.equal(64 * MiB);
+    // No runt at the end: a rest under a quarter of the part goes with it; the last part is what is left.
+    expect(cut(19 * MiB, 0, 1)).to.equal(19 * MiB);
+    expect(cut(21 * MiB, 0, 1)).to.equal(16 * MiB);
+    expect(cut(5 * MiB, 0, 6, 12_500)).to.equal(5 * MiB);
+  });
+
+  it('parts in flight: halve on a failure (once for the requests under way together), grow by one a round while the rate grows, step back when growing did not pay', () => {
+    const p = new Parallelism(6, 6, 0);
+    expect(p.target).to.equal(6);
+    p.failed(100, 0, 50);
+    expect(p.target).to.equal(3);
+    p.failed(120, 0, 60); // under way before the halving: counted already
+    expect(p.target).to.equal(3);
+    p.failed(300, 0, 150);
+    expect(p.target).to.equal(2);
+    let now = 300;
+    let sent = 0;
+    /** A round of `target` parts in which the upload sends `rate` bytes a ms. */
+    const round = (rate: number) => {
+      for (let i = p.target; i > 0; i--) {
+        now += 100;
+        sent += rate * 100;
+        p.stored(now, sent, now - 50);
+      }
+      return p.target;
+    };
+    p.stored(now, sent, 100); // started before the last halving: not part of the round
+    p.stored(now, sent, 200);
+    expect(round(2000)).to.equal(3); // no rate to beat yet: grows
+    expect(round(3000)).to.equal(4); // faster: grows
+    expect(round(4000)).to.equal(5);
+    expect(round(4100)).to.equal(4); // the fifth connection did not pay: back to four, and held there
+    for (let i = 0; i < 4; i++) expect(round(8000)).to.equal(4);
+    expect(round(8000)).to.equal(4); // held no more, but no faster than before
+    expect(round(9000)).to.equal(5);
+    expect(round(12_000)).to.equal(6);
+    expect(round(20_000)).to.equal(6); // the most
   });
 
   it('10,000 parts always hold the file', () => {

@@ -53,6 +53,39 @@ function isCheckpoint(v: unknown): v is Checkpoint {
       && Number.isSafeInteger((p as CheckpointPart).n) && Number.isSafeInteger((p as CheckpointPart).start) && Number.isSafeInteger((p as CheckpointPart).size));
 }
 
+/**
+ * Checkpoints on their way to localStorage, by storage key: a write costs the page's main thread a
+ * call into the browser (tens of ms on a busy machine) and an upload saves its checkpoint twice a
+ * part, so writes are gathered and made at most every {@link FLUSH_MS}, and when the page goes away.
+ * Shared by every store of the page, so that none reads an older checkpoint than another wrote.
+ */
+const unwritten = new Map<string, { storage: Storage; checkpoint: Checkpoint }>();
+const FLUSH_MS = 250;
+let flushTimer: ReturnType<typeof setTimeout> | undefined;
+let flushOnLeave = false;
+
+function flush(): void {
+  clearTimeout(flushTimer);
+  flushTimer = undefined;
+  for (const [key, { storage, checkpoint }] of unwritten) {
+    try {
+      storage.setItem(key, JSON.stringify(checkpoint));
+    } catch {
+      /* quota or no storage: memory still has it */
+    }
+  }
+  unwritten.clear();
+}
+
+function writeSoon(storage: Storage, key: string, checkpoint: Checkpoint): void {
+  unwritten.set(key, { storage, checkpoint });
+  flushTimer ??= setTimeout(flush, FLUSH_MS);
+  if (!flushOnLeave && typeof addEventListener === 'function') {
+    flushOnLeave = true;
+    addEventListener('pagehide', flush);
+  }
+}
+
 /** In memory, backed by localStorage when the page has it (private windows and sandboxed frames may not). */
 export class LocalCheckpointStore implements CheckpointStore {
   readonly #memory = new Map<string, Checkpoint>();
@@ -73,6 +106,7 @@ export class LocalCheckpointStore implements CheckpointStore {
 
   get(fingerprint: string): Checkpoint | undefined {
     let found = this.#memory.get(fingerprint);
+    found ??= this.#persist ? unwritten.get(PREFIX + fingerprint)?.checkpoint : undefined;
     if (!found) {
       try {
         const text = this.#storage()?.getItem(PREFIX + fingerprint);
@@ -90,16 +124,15 @@ export class LocalCheckpointStore implements CheckpointStore {
   }
 
   set(fingerprint: string, checkpoint: Checkpoint): void {
-    this.#memory.set(fingerprint, { ...checkpoint, parts: checkpoint.parts.map((p) => ({ ...p })) });
-    try {
-      this.#storage()?.setItem(PREFIX + fingerprint, JSON.stringify(checkpoint));
-    } catch {
-      /* quota or no storage: memory still has it */
-    }
+    const copy = { ...checkpoint, parts: checkpoint.parts.map((p) => ({ ...p })) };
+    this.#memory.set(fingerprint, copy);
+    const storage = this.#storage();
+    if (storage) writeSoon(storage, PREFIX + fingerprint, copy);
   }
 
   delete(fingerprint: string): void {
     this.#memory.delete(fingerprint);
+    unwritten.delete(PREFIX + fingerprint);
     try {
       this.#storage()?.removeItem(PREFIX + fingerprint);
     } catch {

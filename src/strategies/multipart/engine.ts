@@ -15,8 +15,9 @@ import {
   TOKEN_ERRORS, abortedError, bucketUrl, ossError, send, serverClockOffset, signRequest,
   type OssResponse, type OssTarget, type SignedRequest,
 } from './http.js';
+import { connectionsTo, type HostConnections, type Release } from './connections.js';
 import {
-  DEFAULT_FIRST_PART, DEFAULT_PUT_THRESHOLD, MAX_MULTIPART_SIZE, MAX_PARTS, MAX_PART_SIZE, grownPartSize, minimumPartSize, planParallel,
+  DEFAULT_PUT_THRESHOLD, FIRST_MAX_PART, MAX_MULTIPART_SIZE, MAX_PARTS, Parallelism, fixedPartSize, nextPartSize, planParallel,
 } from './plan.js';
 
 /** Credentials shared by every request of every upload of one strategy instance. */
@@ -125,9 +126,6 @@ export interface MultipartResult {
 
 class Paused extends Error {}
 
-/** How long the first part of growing parts goes alone at most before the others join. */
-const RAMP_MS = 500;
-
 function xmlValue(text: string, tag: string): string | undefined {
   const doc = new DOMParser().parseFromString(text, 'application/xml');
   return doc.getElementsByTagName(tag)[0]?.textContent ?? undefined;
@@ -168,11 +166,15 @@ export class MultipartUpload {
   readonly #o: MultipartOptions;
   readonly #size: number;
   readonly #base: string;
+  /** The connections to the bucket's host, shared with every other upload there. */
+  readonly #link: HostConnections;
   /** Added to the local clock when signing, after OSS said RequestTimeTooSkewed. */
   #clockOffset = 0;
   #high = 0;
   #done = 0;
   readonly #inflight = new Map<number, number>();
+  /** Bodies of parts cut ahead (while the Initiate was on its way), by part number. */
+  readonly #bodies = new Map<number, Blob>();
   /** A PutObject or Complete has been sent: OSS may hold the object whatever happens next. */
   #committed = false;
   readonly #onCommit = (pending: boolean): void => {
@@ -184,6 +186,7 @@ export class MultipartUpload {
     this.#o = options;
     this.#size = options.file.size;
     this.#base = bucketUrl(options.target);
+    this.#link = connectionsTo(this.#base);
   }
 
   async run(): Promise<MultipartResult> {
@@ -214,19 +217,23 @@ export class MultipartUpload {
     name?: RequestName;
     /** Its answer decides whether the object exists (PutObject, Complete): an abort waits for it. */
     commit?: boolean;
+    /** Called each time the request has gone out (the page then waits for the answer). */
+    onSent?: () => void;
   } = {}): Promise<OssResponse> {
     let creds = await this.#o.credentials.current(signal);
     let refreshed = false;
     let skewFixed = false;
     for (;;) {
       const signed = await signRequest(req, creds, new Date(Date.now() + this.#clockOffset));
-      const response = await send({
+      const answer = send({
         method: req.method, url: signed.url, headers: signed.headers, signal,
         ...(extra.body !== undefined ? { body: extra.body } : {}),
         ...(extra.onUploadProgress ? { onUploadProgress: extra.onUploadProgress } : {}),
         ...(this.#o.stallTimeout !== undefined ? { stallTimeout: this.#o.stallTimeout } : {}),
         ...(extra.commit ? { onCommit: this.#onCommit } : {}),
       });
+      extra.onSent?.();
+      const response = await answer;
       if (extra.ok ? extra.ok(response) : response.status >= 200 && response.status < 300) return response;
       const error = ossError(what, response, (code) => (code === 'AccessDenied' ? DENIED_HINT : ''));
       if (error.ossCode && TOKEN_ERRORS.has(error.ossCode)) {
@@ -251,7 +258,7 @@ export class MultipartUpload {
   }
 
   /** Runs `attempt` until it succeeds, a failure is final, or the retries are used up; each retry is reported (`onRetry`). */
-  async #retrying<T>(attempt: () => Promise<T>, signal: AbortSignal, name: RequestName): Promise<T> {
+  async #retrying<T>(attempt: () => Promise<T>, signal: AbortSignal, name: RequestName, onFailure?: () => void): Promise<T> {
     const o = this.#o;
     const retries = Math.max(0, o.retries ?? 5);
     const base = Math.max(0, o.retryDelay ?? 500);
@@ -264,9 +271,23 @@ export class MultipartUpload {
         if (error.code === 'aborted' || thrown instanceof Paused || !error.retryable || n > retries || signal.aborted) throw thrown;
         const exponential = Math.min(cap, base * 2 ** (n - 1));
         const delay = exponential / 2 + (o.jitter ?? Math.random)() * (exponential / 2);
+        onFailure?.();
         o.onRetry?.({ ...name, attempt: n + 1, delay: Math.round(delay), error });
         await sleep(delay, signal);
       }
+    }
+  }
+
+  /**
+   * Runs `request` holding one of the host's connections (parts hold theirs from the scheduler):
+   * a request the browser had to queue behind six others would wait with its timers running.
+   */
+  async #connected<T>(signal: AbortSignal, request: () => Promise<T>): Promise<T> {
+    const release = await this.#link.acquire(this, signal);
+    try {
+      return await request();
+    } finally {
+      release();
     }
   }
 
@@ -275,14 +296,19 @@ export class MultipartUpload {
   async #put(): Promise<MultipartResult> {
     const o = this.#o;
     const headers = this.#objectHeaders();
-    const response = await this.#retrying(() => this.#call(`the upload of "${o.key}"`, { method: 'PUT', target: o.target, key: o.key, headers }, o.signal, {
-      body: o.file,
-      onUploadProgress: (loaded) => {
-        this.#inflight.set(1, loaded);
-        this.#report();
-      },
-      name: PUT, commit: true,
-    }), o.signal, PUT);
+    const response = await this.#connected(o.signal, async () => {
+      const started = performance.now();
+      const answer = await this.#retrying(() => this.#call(`the upload of "${o.key}"`, { method: 'PUT', target: o.target, key: o.key, headers }, o.signal, {
+        body: o.file,
+        onUploadProgress: (loaded) => {
+          this.#inflight.set(1, loaded);
+          this.#report();
+        },
+        name: PUT, commit: true,
+      }), o.signal, PUT);
+      this.#link.measured(this.#size, performance.now() - started);
+      return answer;
+    });
     this.#inflight.clear();
     this.#done = this.#size;
     this.#report();
@@ -311,14 +337,34 @@ export class MultipartUpload {
   async #multipart(): Promise<MultipartResult> {
     const o = this.#o;
     const fixed = o.partSize !== undefined && o.partSize > 0;
-    const parallel = planParallel(o.parallel);
+    const link = this.#link;
+    const requested = planParallel(o.parallel);
+    if (requested !== undefined) link.allow(requested);
+    // Each upload asks for every connection; the host's connections are shared out between the uploads (connections.ts).
+    const parallel = new Parallelism(requested ?? link.limit, requested ?? link.limit, performance.now(), 0);
+    /** The size of a new part starting at `next` (plan.ts), beside `inFlight` unsent bytes. */
+    const sizeAt = (next: number, partsLeft: number, inFlight: number) => {
+      const unassigned = this.#size - next;
+      return fixed ? fixedPartSize(o.partSize!, unassigned, partsLeft) : nextPartSize({
+        unassigned, inFlight, connections: Math.min(parallel.target, link.share(this)), rate: link.rate, partsLeft,
+      });
+    };
     let checkpoint = await this.#resume();
     if (!checkpoint) {
-      const uploadId = await this.#initiate();
-      const first = fixed ? Math.floor(o.partSize!) : DEFAULT_FIRST_PART;
+      // The first parts, one per connection, are cut while the Initiate is on its way: a Blob slice
+      // costs the main thread a call into the browser (tens of ms on a busy machine).
+      const first: CheckpointPart[] = [];
+      for (let at = 0, n = 1; n <= parallel.target && at < this.#size; n++) {
+        const size = sizeAt(at, MAX_PARTS - n + 1, first.reduce((sum, p) => sum + p.size, 0));
+        first.push({ n, start: at, size });
+        at += size;
+      }
+      const uploadId = await this.#initiate(() => {
+        for (const p of first) if (!this.#bodies.has(p.n)) this.#bodies.set(p.n, o.file.slice(p.start, p.start + p.size));
+      });
       checkpoint = {
         v: 2, uploadId, key: o.key, bucket: o.target.bucket, bucketUrl: this.#base, size: this.#size,
-        partSize: Math.min(MAX_PART_SIZE, Math.max(first, minimumPartSize(this.#size, MAX_PARTS))), parts: [], created: Date.now(),
+        partSize: first[0]?.size ?? FIRST_MAX_PART, parts: first, created: Date.now(),
       };
       this.#save(checkpoint);
     }
@@ -327,57 +373,85 @@ export class MultipartUpload {
     for (const p of cp.parts) if (p.etag) this.#done += p.size;
     this.#report();
 
-    // Parts cut before (a checkpoint) but not stored keep their number and range; then new ones.
+    // Parts cut before (a checkpoint) but not stored keep their number and range; then new ones,
+    // each cut when a connection is free for it (plan.ts nextPartSize).
     const queue = cp.parts.filter((p) => !p.etag);
     let next = cp.parts.reduce((end, p) => Math.max(end, p.start + p.size), 0);
     let lastNumber = cp.parts.reduce((n, p) => Math.max(n, p.n), 0);
-    const take = (): CheckpointPart | undefined => {
+    const sizes = new Map<number, number>();
+    const unsent = () => {
+      let bytes = 0;
+      for (const [n, size] of sizes) bytes += size - (this.#inflight.get(n) ?? 0);
+      return bytes;
+    };
+    const cut = (): CheckpointPart | undefined => {
       const pending = queue.shift();
       if (pending) return pending;
       if (next >= this.#size) return undefined;
-      const remaining = this.#size - next;
-      const size = Math.min(remaining, MAX_PART_SIZE, Math.max(cp.partSize, minimumPartSize(remaining, MAX_PARTS - lastNumber)));
+      const size = sizeAt(next, MAX_PARTS - lastNumber, unsent());
       const part: CheckpointPart = { n: ++lastNumber, start: next, size };
       next += size;
       cp.parts.push(part);
+      cp.partSize = size;
       this.#save(cp);
       return part;
     };
+    const more = () => queue.length > 0 || next < this.#size;
 
     const stop = new AbortController();
     const signal = AbortSignal.any([o.signal, stop.signal]);
+    const running = new Set<Promise<void>>();
     let sent = 0;
     let failure: unknown;
-    // Growing parts start with one part alone, so that the others are cut to the rate it shows
-    // (a fast link would otherwise send a first wave of small parts): the rest join when it is
-    // stored, or after RAMP_MS on a link too slow for that to matter.
-    let measured: () => void = () => {};
-    const ramp = fixed ? Promise.resolve() : new Promise<void>((resolve) => {
-      measured = resolve;
-      setTimeout(resolve, RAMP_MS);
-    });
-    const worker = async (index: number) => {
-      if (index > 0) await ramp;
-      while (failure === undefined) {
-        const part = take();
-        if (!part) break;
-        try {
-          const { etag, ms } = await this.#uploadPart(cp, part, signal);
-          part.etag = etag;
-          sent++;
-          if (!fixed) cp.partSize = grownPartSize(cp.partSize, part.size, ms);
-          this.#save(cp);
-        } catch (error) {
-          if (failure === undefined) failure = error;
-          stop.abort();
-        } finally {
-          measured();
+    const launch = (part: CheckpointPart, release: Release) => {
+      sizes.set(part.n, part.size);
+      const task = this.#uploadPart(cp, part, signal, (startedAt) => parallel.failed(performance.now(), this.#sent(), startedAt)).then(({ etag, ms, startedAt }) => {
+        part.etag = etag;
+        sent++;
+        link.measured(part.size, ms);
+        parallel.stored(performance.now(), this.#sent(), startedAt);
+        this.#save(cp);
+      }, (error: unknown) => {
+        if (error instanceof Paused) {
+          queue.unshift(part); // sent again, whole, after resume
+          return;
         }
-      }
-      measured();
+        failure ??= error;
+        stop.abort();
+      }).finally(() => {
+        sizes.delete(part.n);
+        release();
+        running.delete(task);
+      });
+      running.add(task);
     };
     try {
-      await Promise.all(Array.from({ length: parallel }, (_, i) => worker(i)));
+      while (failure === undefined) {
+        if (o.pause?.paused) {
+          // The pause cut the parts in flight; once they have settled, wait for resume.
+          if (running.size > 0) await Promise.race(running);
+          else await abortable(o.pause.whenRunning(), signal);
+          continue;
+        }
+        if (!more() || running.size >= parallel.target) {
+          if (running.size === 0) break;
+          await Promise.race(running);
+          continue;
+        }
+        let release: Release;
+        try {
+          release = await link.acquire(this, o.pause ? AbortSignal.any([signal, o.pause.signal]) : signal);
+        } catch (error) {
+          if (o.signal.aborted || failure !== undefined) break;
+          if (o.pause?.paused) continue;
+          throw error;
+        }
+        const part = failure === undefined && !o.pause?.paused && running.size < parallel.target ? cut() : undefined;
+        if (part) launch(part, release);
+        else release();
+      }
+      await Promise.all(running);
+      if (o.signal.aborted) throw abortedError();
       if (failure !== undefined) throw failure;
       const response = await this.#complete(cp);
       this.#forget();
@@ -404,59 +478,69 @@ export class MultipartUpload {
     }
   }
 
-  async #initiate(): Promise<string> {
+  /** Bytes of the file sent so far: parts stored, and what went of the parts in flight. */
+  #sent(): number {
+    let loaded = this.#done;
+    for (const n of this.#inflight.values()) loaded += n;
+    return loaded;
+  }
+
+  /** InitiateMultipartUpload; `onSent` runs while its answer is awaited. */
+  async #initiate(onSent: () => void): Promise<string> {
     const o = this.#o;
-    const response = await this.#retrying(() => this.#call(`to start the upload of "${o.key}"`, {
+    const response = await this.#connected(o.signal, () => this.#retrying(() => this.#call(`to start the upload of "${o.key}"`, {
       method: 'POST', target: o.target, key: o.key, query: [['uploads', '']], headers: this.#objectHeaders(),
-    }, o.signal, { name: INITIATE }), o.signal, INITIATE);
+    }, o.signal, { name: INITIATE, onSent }), o.signal, INITIATE));
     const uploadId = xmlValue(response.text, 'UploadId');
     if (!uploadId) throw new UploadError('oss-error', 'OSS answered InitiateMultipartUpload without an UploadId.', { status: response.status });
     return uploadId;
   }
 
-  /** One part, retried alone; pausing aborts it and sends it again after resume. `ms`: how long the attempt that stored it took. */
-  async #uploadPart(cp: Checkpoint, part: CheckpointPart, signal: AbortSignal): Promise<{ etag: string; ms: number }> {
+  /**
+   * One part, retried alone (`onFailure` hears of each failure a retry follows, with when that
+   * attempt started). Pausing aborts it:
+   * it rejects with Paused, and the part is sent again after resume. `ms`: how long the attempt
+   * that stored it took, started at `startedAt`.
+   */
+  async #uploadPart(cp: Checkpoint, part: CheckpointPart, signal: AbortSignal, onFailure: (startedAt: number) => void): Promise<{ etag: string; ms: number; startedAt: number }> {
     const o = this.#o;
     const { n } = part;
-    const body = o.file.slice(part.start, part.start + part.size);
+    const body = this.#bodies.get(n) ?? o.file.slice(part.start, part.start + part.size);
+    this.#bodies.delete(n);
     const name: RequestName = { operation: 'UploadPart', part: n };
-    for (;;) {
-      if (o.pause?.paused) await abortable(o.pause.whenRunning(), signal);
-      if (signal.aborted) throw abortedError();
-      const partSignal = o.pause ? AbortSignal.any([signal, o.pause.signal]) : signal;
-      let started = 0;
-      try {
-        const response = await this.#retrying(async () => {
-          this.#inflight.set(n, 0);
-          started = performance.now();
-          return this.#call(`part ${n} of "${cp.key}"`, {
-            method: 'PUT', target: o.target, key: cp.key, query: [['partNumber', String(n)], ['uploadId', cp.uploadId]],
-          }, partSignal, {
-            body,
-                  onUploadProgress: (loaded) => {
-              this.#inflight.set(n, loaded);
-              this.#report();
-            },
-            name,
-          }).catch((error: unknown) => {
-            if (o.pause?.paused && !signal.aborted) throw new Paused();
-            throw error;
-          });
-        }, partSignal, name);
-        const ms = performance.now() - started;
-        const etag = response.header('ETag');
-        if (!etag) {
-          throw new UploadError('etag-not-exposed', `OSS stored part ${n} but this page cannot read its ETag, which completing the upload needs: the bucket's CORS rule does not expose the ETag header. ${ETAG_FIX}`, { status: response.status, retryable: false });
-        }
-        this.#inflight.delete(n);
-        this.#done += body.size;
-        this.#report();
-        return { etag, ms };
-      } catch (error) {
-        this.#inflight.delete(n);
-        if (error instanceof Paused || (o.pause?.paused && !signal.aborted)) continue;
-        throw error;
+    const partSignal = o.pause ? AbortSignal.any([signal, o.pause.signal]) : signal;
+    let started = 0;
+    try {
+      const response = await this.#retrying(async () => {
+        this.#inflight.set(n, 0);
+        started = performance.now();
+        return this.#call(`part ${n} of "${cp.key}"`, {
+          method: 'PUT', target: o.target, key: cp.key, query: [['partNumber', String(n)], ['uploadId', cp.uploadId]],
+        }, partSignal, {
+          body,
+          onUploadProgress: (loaded) => {
+            this.#inflight.set(n, loaded);
+            this.#report();
+          },
+          name,
+        }).catch((error: unknown) => {
+          if (o.pause?.paused && !signal.aborted) throw new Paused();
+          throw error;
+        });
+      }, partSignal, name, () => onFailure(started));
+      const ms = performance.now() - started;
+      const etag = response.header('ETag');
+      if (!etag) {
+        throw new UploadError('etag-not-exposed', `OSS stored part ${n} but this page cannot read its ETag, which completing the upload needs: the bucket's CORS rule does not expose the ETag header. ${ETAG_FIX}`, { status: response.status, retryable: false });
       }
+      this.#done += body.size;
+      return { etag, ms, startedAt: started };
+    } catch (error) {
+      if (o.pause?.paused && !signal.aborted) throw new Paused();
+      throw error;
+    } finally {
+      this.#inflight.delete(n);
+      this.#report();
     }
   }
 
@@ -466,7 +550,7 @@ export class MultipartUpload {
     const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<CompleteMultipartUpload>\n${parts
       .map(([n, etag]) => `<Part>\n<PartNumber>${n}</PartNumber>\n<ETag>${xmlEscape(etag)}</ETag>\n</Part>\n`).join('')}</CompleteMultipartUpload>`;
     let unknownOutcome = false;
-    return this.#retrying(async () => {
+    return this.#connected(o.signal, () => this.#retrying(async () => {
       try {
         return await this.#call(`to complete the upload of "${cp.key}"`, {
           method: 'POST', target: o.target, key: cp.key, query: [['uploadId', cp.uploadId]], headers: { 'Content-Type': 'application/xml' },
@@ -480,7 +564,7 @@ export class MultipartUpload {
         if (error instanceof UploadError && error.code === 'network') unknownOutcome = true;
         throw error;
       }
-    }, o.signal, COMPLETE);
+    }, o.signal, COMPLETE));
   }
 
   /**
@@ -490,9 +574,9 @@ export class MultipartUpload {
   async #abort(cp: Checkpoint): Promise<'aborted' | 'gone' | 'unknown'> {
     const signal = AbortSignal.timeout(10_000);
     try {
-      const response = await this.#call(`to abort the upload of "${cp.key}"`, {
+      const response = await this.#connected(signal, () => this.#call(`to abort the upload of "${cp.key}"`, {
         method: 'DELETE', target: this.#o.target, key: cp.key, query: [['uploadId', cp.uploadId]],
-      }, signal, { ok: (r) => r.status === 204 || r.status === 200 || r.status === 404 });
+      }, signal, { ok: (r) => r.status === 204 || r.status === 200 || r.status === 404 }));
       return response.status === 404 ? 'gone' : 'aborted';
     } catch {
       return 'unknown'; // OSS's lifecycle rule for unfinished uploads is the backstop
@@ -551,9 +635,9 @@ export class MultipartUpload {
     for (let page = 0; page < 20; page++) {
       const query: Array<[string, string]> = [['max-parts', '1000'], ['uploadId', cp.uploadId]];
       if (marker) query.push(['part-number-marker', String(marker)]);
-      const response = await this.#retrying(() => this.#call(`to list the parts of "${cp.key}"`, {
+      const response = await this.#connected(o.signal, () => this.#retrying(() => this.#call(`to list the parts of "${cp.key}"`, {
         method: 'GET', target: o.target, key: cp.key, query,
-      }, o.signal, { name: LIST }), o.signal, LIST);
+      }, o.signal, { name: LIST }), o.signal, LIST));
       const doc = new DOMParser().parseFromString(response.text, 'application/xml');
       for (const part of Array.from(doc.getElementsByTagName('Part'))) {
         const n = Number(part.getElementsByTagName('PartNumber')[0]?.textContent);

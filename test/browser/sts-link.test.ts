@@ -1,0 +1,151 @@
+// The sts engine against a link the emulator paces (its bandwidth fault: each request body read at
+// that rate, so only more connections go faster): how many parts it keeps in flight, and how the
+// connections to one host are shared between files. What is in flight is read from the emulator's
+// own log (a request not answered yet), sampled while the upload runs. Speed itself is measured by
+// bench/slow-link.ts, not here.
+import { expect } from '@open-wc/testing';
+import { crc64 } from '../../src/signing/crc64.js';
+import { StsStrategy, type StsSettings } from '../../src/strategies/sts.js';
+import type { RequestRetry, UploadResult } from '../../src/strategies/types.js';
+import { emulatorRequests, makeFile, setFaults, stored, type LoggedRequest } from './support.js';
+
+const MiB = 1024 * 1024;
+
+function strategy(settings: StsSettings = {}): StsStrategy {
+  return new StsStrategy({ credentials: () => ({ endpoint: '/sts' }), ...settings });
+}
+
+interface Run {
+  promise: Promise<UploadResult>;
+  retries: RequestRetry[];
+  /** The key asked for (unique to the run); the object's key ends with it. */
+  key: string;
+}
+
+function start(s: StsStrategy, file: File, stallTimeout?: number): Run {
+  const key = `${crypto.randomUUID()}/${file.name}`;
+  const retries: RequestRetry[] = [];
+  const promise = s.upload(file, {
+    key, meta: {}, contentType: 'application/octet-stream', signal: new AbortController().signal, onProgress: () => {},
+    onRetry: (r) => retries.push(r), ...(stallTimeout !== undefined ? { stallTimeout } : {}),
+  });
+  return { promise, retries, key };
+}
+
+interface Sample {
+  /** Date.now() (the emulator's log times are on the same clock). */
+  at: number;
+  /** UploadParts the emulator is receiving, per key suffix asked for. */
+  inFlight: number[];
+}
+
+/** Every 25 ms until `done` settles: how many UploadParts of each key the emulator has received and not yet answered. */
+async function sample(keys: string[], done: Promise<unknown>): Promise<Sample[]> {
+  const samples: Sample[] = [];
+  let over = false;
+  void done.finally(() => {
+    over = true;
+  });
+  while (!over) {
+    const log: LoggedRequest[] = await emulatorRequests();
+    samples.push({
+      at: Date.now(),
+      inFlight: keys.map((key) => log.filter((r) => r.op === 'UploadPart' && r.status === 0 && r.key?.endsWith(key)).length),
+    });
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return samples;
+}
+
+const total = (s: Sample) => s.inFlight.reduce((a, b) => a + b, 0);
+
+async function byteExact(result: UploadResult, bytes: Uint8Array): Promise<void> {
+  const object = await stored(result.key);
+  expect([object?.size, object?.crc64]).to.deep.equal([bytes.length, crc64(bytes).toString()]);
+}
+
+describe('sts engine on a paced link', () => {
+  afterEach(async () => {
+    await setFaults({});
+    for (const k of Object.keys(localStorage)) if (k.startsWith('oss-upload:')) localStorage.removeItem(k);
+  });
+
+  it('fills the host\'s six connections at once: the file cut into six equal parts, all sent together', async () => {
+    await setFaults({ bandwidth: 4 * MiB });
+    const { file, bytes } = makeFile('six.bin', 24 * MiB);
+    const run = start(strategy(), file);
+    const samples = await sample([run.key], run.promise);
+    await byteExact(await run.promise, bytes);
+    const parts = (await emulatorRequests()).filter((r) => r.op === 'UploadPart' && r.key?.endsWith(run.key));
+    expect(parts.map((r) => r.partNumber).sort(), 'one request per part, none sent twice').to.deep.equal([1, 2, 3, 4, 5, 6]);
+    // All six arrived before the first could have been stored (4 MiB at 4 MiB/s takes a second).
+    const arrivals = parts.map((r) => Date.parse(r.time));
+    expect(Math.max(...arrivals) - Math.min(...arrivals)).to.be.below(500);
+    expect(Math.max(...samples.map(total))).to.equal(6);
+  });
+
+  it('halves the parts in flight when parts fail, once for those under way together, then grows back while the rate grows', async () => {
+    // 1 MiB parts at 1 MiB/s a connection: a second each. Two of the first six fail (answered once their body is in).
+    await setFaults({ bandwidth: 1 * MiB, failures: [{ op: 'UploadPart', rate: 1, kind: 'error', count: 2 }] });
+    const { file, bytes } = makeFile('halve.bin', 32 * MiB);
+    const run = start(strategy({ partSize: 1 * MiB, partRetryDelay: 10 }), file);
+    const samples = await sample([run.key], run.promise);
+    await byteExact(await run.promise, bytes);
+    expect(run.retries.map((r) => r.operation)).to.deep.equal(['UploadPart', 'UploadPart']);
+    const trace = JSON.stringify(samples.map(total));
+    const log = (await emulatorRequests()).filter((r) => r.op === 'UploadPart' && r.key?.endsWith(run.key));
+    const failed = log.filter((r) => r.fault).map((r) => Date.parse(r.time));
+    expect(failed).to.have.length(2);
+    const t0 = Math.max(...failed) + 1000; // when the failures were answered
+    expect(Math.max(...samples.filter((s) => s.at < t0 - 300).map(total)), `six at first: ${trace}`).to.equal(6);
+    // Halved once (both failed parts were under way together) to three, and one more after the
+    // first round: parts started before the failures go on, but then no more than four at once…
+    const halved = samples.filter((s) => s.at > t0 + 1300 && s.at < t0 + 1900);
+    expect(halved.length).to.be.greaterThan(3);
+    expect(Math.max(...halved.map(total)), trace).to.be.at.most(4);
+    // …and later six again: one more after each round of parts in which the upload went faster.
+    expect(Math.max(...samples.filter((s) => s.at > t0 + 1900).map(total)), trace).to.equal(6);
+  });
+
+  it('files share the six connections with their parts: no more requests out at once, and each file gets its share', async () => {
+    // Requests the page has sent and not seen answered: more than six to one host would wait in the
+    // browser's own queue, stall timer running, signature ageing, rate mismeasured.
+    let out = 0;
+    let most = 0;
+    const send = XMLHttpRequest.prototype.send;
+    XMLHttpRequest.prototype.send = function (this: XMLHttpRequest, body?: Document | XMLHttpRequestBodyInit | null) {
+      if (body instanceof Blob) {
+        most = Math.max(most, ++out);
+        // Answered (or failed): its connection is free again.
+        const done = () => {
+          if (this.readyState !== XMLHttpRequest.DONE) return;
+          out--;
+          this.removeEventListener('readystatechange', done);
+        };
+        this.addEventListener('readystatechange', done);
+      }
+      return send.call(this, body);
+    };
+    try {
+      await setFaults({ bandwidth: 2 * MiB });
+      const s = strategy({ partSize: 2 * MiB });
+      const a = makeFile('share-a.bin', 24 * MiB);
+      const b = makeFile('share-b.bin', 24 * MiB);
+      const small = [1, 2, 3].map((i) => makeFile(`share-small-${i}.bin`, 1 * MiB));
+      const runA = start(s, a.file);
+      await new Promise((r) => setTimeout(r, 200));
+      const runB = start(s, b.file);
+      const runs = small.map((f) => start(s, f.file));
+      const samples = await sample([runA.key, runB.key], Promise.all([runA.promise, runB.promise, ...runs.map((r) => r.promise)]));
+      await byteExact(await runA.promise, a.bytes);
+      await byteExact(await runB.promise, b.bytes);
+      for (const [i, r] of runs.entries()) await byteExact(await r.promise, small[i]!.bytes);
+      expect(most, 'bodies out at once').to.equal(6);
+      expect(Math.max(...samples.map(total))).to.be.at.most(6);
+      // Once the first file's first parts are stored, the second gets its share: both under way at once.
+      expect(samples.some((s) => s.inFlight[0]! >= 2 && s.inFlight[1]! >= 2), JSON.stringify(samples.map((s) => s.inFlight))).to.equal(true);
+    } finally {
+      XMLHttpRequest.prototype.send = send;
+    }
+  });
+});
