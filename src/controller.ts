@@ -34,7 +34,11 @@ export interface UploadControllerOptions extends CredentialsConfig {
   multiple?: boolean;
   /** Prefix the page proposes to the endpoint. */
   dir?: string;
-  /** Files uploading at a time. Default 3 (also for anything but a whole number ≥ 1). */
+  /**
+   * Files uploading at a time. Default (also for anything but a whole number ≥ 1): the strategy's
+   * `concurrency` — 6 for signed-policy and sts, whose requests go to the bucket's host, of which a
+   * browser opens 6 connections; 3 for proxy (the page's own host) and strategies that do not say.
+   */
   concurrency?: number;
   /** Automatic retries of a retryable failure; 0: none. Default 3 (also for anything but a whole number ≥ 0). */
   retries?: number;
@@ -414,7 +418,7 @@ export class UploadController extends EventTarget {
   }
 
   #pump(): void {
-    const limit = whole(this.#options.concurrency, 1, 3);
+    const limit = whole(this.#options.concurrency, 1, whole(this.#resolveStrategy()?.concurrency, 1, 3));
     while (this.#active < limit) {
       const next = this.#entries.find((e) => e.status === 'queued');
       if (!next) break;

@@ -381,8 +381,11 @@ export class OssUpload extends LitElement {
    * element as on any other.
    */
   @property({ attribute: 'upload-dir' }) uploadDir?: string;
-  /** Files uploading at a time. */
-  @property({ type: Number }) concurrency = 3;
+  /**
+   * Files uploading at a time. Default: the strategy's — 6 for signed-policy and sts (the connections
+   * a browser opens to the bucket's host; sts shares them between files and parts), 3 for proxy.
+   */
+  @property({ type: Number }) concurrency?: number;
   /** Automatic retries after a retryable failure (network, 5xx, throttling). */
   @property({ type: Number }) retries = 3;
   /** Base delay of the exponential backoff between retries, ms (doubles each time, with jitter). */
@@ -413,9 +416,9 @@ export class OssUpload extends LitElement {
   @property({ attribute: 'image-type' }) imageType?: string;
   /** sts: `native` (the package's own multipart engine) or `ali-oss` (ali-oss's multipartUpload, downloaded only when used). */
   @property() engine: 'native' | 'ali-oss' = 'native';
-  /** sts: bytes per part, or with a unit (`16MB`); raised when 10,000 parts would not hold the file. Default: by file size. */
+  /** sts: bytes per part, or with a unit (`16MB`); raised when 10,000 parts would not hold the file. Default: cut to the link's measured rate. */
   @property({ attribute: 'part-size', converter: sizeConverter }) partSize?: number;
-  /** sts: parts in flight per file. Default 4. */
+  /** sts: the most parts in flight per file. Default: as many as make the upload faster, up to the bucket host's 6 connections (shared with the other files). */
   @property({ type: Number }) parallel?: number;
   /** sts: the bucket, when the endpoint answers with the raw STS `Credentials` shape (no `bucket`). */
   @property() bucket?: string;
@@ -629,7 +632,7 @@ export class OssUpload extends LitElement {
 
   #sync(): void {
     const parallel = checked(this, 'parallel', this.parallel,
-      this.parallel === undefined ? !this.hasAttribute('parallel') : wholeFrom(1)(this.parallel), undefined, '4 (the default)');
+      this.parallel === undefined ? !this.hasAttribute('parallel') : wholeFrom(1)(this.parallel), undefined, 'the engine\'s default');
     this.#controller.configure({
       strategy: this.strategy || DEFAULT_STRATEGY,
       endpoint: this.endpoint,
@@ -643,7 +646,8 @@ export class OssUpload extends LitElement {
         this.maxFiles === undefined ? !this.hasAttribute('max-files') : wholeFrom(0)(this.maxFiles), undefined, 'no limit on the number of files'),
       multiple: this.multiple || this.directory,
       dir: this.uploadDir,
-      concurrency: checked(this, 'concurrency', this.concurrency, wholeFrom(1)(this.concurrency), 3, '3 (the default)'),
+      concurrency: checked(this, 'concurrency', this.concurrency ?? undefined, this.concurrency == null || wholeFrom(1)(this.concurrency), undefined,
+        'the strategy\'s default'),
       retries: checked(this, 'retries', this.retries, wholeFrom(0)(this.retries), 3, '3 (the default)'),
       retryDelay: checked(this, 'retry-delay', this.retryDelay, notNegative(this.retryDelay), 1000, '1000 ms (the default)'),
       manual: this.manual,
@@ -660,7 +664,7 @@ export class OssUpload extends LitElement {
         engine: checked<string>(this, 'engine', this.engine, ['native', 'ali-oss', ''].includes(this.engine), 'native', 'native (the default)') === 'ali-oss'
           ? 'ali-oss' : undefined,
         partSize: positive(checked(this, 'part-size', this.partSize, validSize(this, 'part-size', this.partSize, 1), undefined,
-          'the part size chosen by the file\'s size')),
+          'the part size the engine chooses')),
         parallel: parallel === undefined ? undefined : checked(this, 'parallel', parallel, parallel <= MOST_PARALLEL, MOST_PARALLEL, `${MOST_PARALLEL} (the most)`),
         bucket: this.bucket || undefined,
         region: this.region || undefined,

@@ -208,6 +208,8 @@ function parseCallback(text: string): unknown {
 export class SignedPolicyStrategy implements UploadStrategy {
   readonly name = 'signed-policy';
   readonly maxFileSize = POST_OBJECT_MAX_SIZE;
+  /** One request a file: the 6 connections a browser opens to the bucket's host. */
+  readonly concurrency = 6;
   readonly #options: StrategyOptions;
   readonly #cache = new CredentialCache<SignedPolicy>({ minValidity: 60_000 });
 

@@ -13,7 +13,7 @@ import { LocalCheckpointStore, fingerprint, type CheckpointStore } from './multi
 import { MultipartUpload, PauseControl, type CredentialSource } from './multipart/engine.js';
 import { TOKEN_ERRORS, abortedError, bucketUrl, type OssTarget } from './multipart/http.js';
 import type { AliOssKit, uploadWithAliOss } from './sts-alioss.js';
-import { DEFAULT_PUT_THRESHOLD, MAX_MULTIPART_SIZE, planParts } from './multipart/plan.js';
+import { CONNECTIONS_PER_HOST, DEFAULT_PUT_THRESHOLD, MAX_MULTIPART_SIZE, planParts } from './multipart/plan.js';
 import type { StrategyOptions, UploadContext, UploadResult, UploadStrategy } from './types.js';
 import { HELD_ABORT_MS } from './xhr.js';
 
@@ -158,6 +158,8 @@ export function registerAliOssEngine(engine: typeof uploadWithAliOss): void {
 export class StsStrategy implements UploadStrategy {
   readonly name = 'sts';
   readonly maxFileSize = MAX_MULTIPART_SIZE;
+  /** Files and their parts share the 6 connections a browser opens to the bucket's host (multipart/connections.ts). */
+  readonly concurrency = CONNECTIONS_PER_HOST;
   readonly #options: StsStrategyOptions;
   readonly #cache = new CredentialCache<StsGrant>();
   /** The endpoint's latest answer: what a `credentials-expired` message says about its expiry. */

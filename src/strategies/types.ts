@@ -72,6 +72,8 @@ export interface UploadStrategy {
   readonly name: string;
   /** The largest file this strategy can send; larger files fail with `too-large-for-strategy` before any request. */
   readonly maxFileSize?: number;
+  /** Files at a time when the page does not say (`concurrency`): as many as the browser's connections carry well. Default 3. */
+  readonly concurrency?: number;
   /** Sends one file. Rejects with an `UploadError` (`aborted` when the signal aborts). */
   upload(file: Blob & { readonly name?: string }, ctx: UploadContext): Promise<UploadResult>;
 }

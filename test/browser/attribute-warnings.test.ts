@@ -39,11 +39,11 @@ describe('<oss-upload>: attributes that cannot be used', function () {
     });
     const expected: Array<[string, string, string]> = [
       ['retries', '-1', '3 (the default)'],
-      ['concurrency', '-1', '3 (the default)'],
+      ['concurrency', '-1', 'the strategy\'s default'],
       ['max-size', 'abc', 'no size limit'],
       ['stall-timeout', '-1', '60000 ms (the default)'],
-      ['part-size', 'garbage', 'the part size chosen by the file\'s size'],
-      ['parallel', '0', '4 (the default)'],
+      ['part-size', 'garbage', 'the part size the engine chooses'],
+      ['parallel', '0', 'the engine\'s default'],
       ['retry-delay', 'soon', '1000 ms (the default)'],
       ['min-size', '-5', 'no minimum size'],
       ['max-files', 'many', 'no limit on the number of files'],

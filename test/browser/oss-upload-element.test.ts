@@ -33,7 +33,7 @@ describe('<oss-upload> element', function () {
     const el = document.createElement('oss-upload');
     expect(el).to.be.instanceOf(OssUpload);
     expect([el.strategy, el.concurrency, el.retries, el.multiple, el.manual, el.disabled, el.withCredentials, el.keyTemplate])
-      .to.deep.equal(['signed-policy', 3, 3, false, false, false, false, '{id}/{name}']);
+      .to.deep.equal(['signed-policy', undefined, 3, false, false, false, false, '{id}/{name}']);
     expect(el.files).to.deep.equal([]);
   });
 

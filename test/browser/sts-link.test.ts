@@ -7,7 +7,7 @@ import { expect } from '@open-wc/testing';
 import { crc64 } from '../../src/signing/crc64.js';
 import { StsStrategy, type StsSettings } from '../../src/strategies/sts.js';
 import type { RequestRetry, UploadResult } from '../../src/strategies/types.js';
-import { emulatorRequests, makeFile, setFaults, stored, type LoggedRequest } from './support.js';
+import { cleanup, clearEmulatorRequests, details, emulatorRequests, env, makeFile, mount, next, record, setFaults, stored, type LoggedRequest } from './support.js';
 
 const MiB = 1024 * 1024;
 
@@ -39,18 +39,22 @@ interface Sample {
   inFlight: number[];
 }
 
-/** Every 25 ms until `done` settles: how many UploadParts of each key the emulator has received and not yet answered. */
-async function sample(keys: string[], done: Promise<unknown>): Promise<Sample[]> {
+/**
+ * Every 25 ms until `done` settles: how many UploadParts of each key (or requests `counted`) the
+ * emulator has received and not yet answered. Asked through `base`, a host name the uploads do not
+ * use (a browser queues requests to a host whose 6 connections are busy).
+ */
+async function sample(keys: string[], done: Promise<unknown>, counted?: (r: LoggedRequest) => boolean, base = env.emulatorUrl): Promise<Sample[]> {
   const samples: Sample[] = [];
   let over = false;
   void done.finally(() => {
     over = true;
   });
   while (!over) {
-    const log: LoggedRequest[] = await emulatorRequests();
+    const log: LoggedRequest[] = await emulatorRequests(base);
     samples.push({
       at: Date.now(),
-      inFlight: keys.map((key) => log.filter((r) => r.op === 'UploadPart' && r.status === 0 && r.key?.endsWith(key)).length),
+      inFlight: keys.map((key) => log.filter((r) => r.status === 0 && (counted ? counted(r) : r.op === 'UploadPart' && r.key?.endsWith(key))).length),
     });
     await new Promise((r) => setTimeout(r, 25));
   }
@@ -148,4 +152,26 @@ describe('sts engine on a paced link', () => {
       XMLHttpRequest.prototype.send = send;
     }
   });
+});
+
+describe('many files on a paced link, through <oss-upload>', () => {
+  afterEach(cleanup);
+
+  for (const [strategy, endpoint, op] of [['sts', '/sts', 'PutObject'], ['signed-policy', '/sign', 'PostObject']] as const) {
+    it(`${strategy}: without concurrency, six files at a time (the connections to the bucket's host)`, async () => {
+      await clearEmulatorRequests(); // a short log: sampled often
+      await setFaults({ bandwidth: 2 * MiB });
+      const el = await mount({ strategy, endpoint, multiple: true });
+      const events = record(el);
+      const files = Array.from({ length: 12 }, (_, i) => makeFile(`many-${i}.bin`, 2 * MiB));
+      const complete = next(el, 'oss-upload-complete', 60_000);
+      el.addFiles(files.map((f) => f.file));
+      // The only uploads under way (a PostObject names its key in the form, not in the URL the log has).
+      // sts sends to the OSS endpoint (localhost), signed-policy to the emulator's own address (127.0.0.1).
+      const samples = await sample([''], complete, (r) => r.op === op, strategy === 'sts' ? env.emulatorUrl : env.ossEndpoint);
+      await complete;
+      expect(details(events, 'oss-upload-success')).to.have.length(12);
+      expect(Math.max(...samples.map(total)), JSON.stringify(samples.map(total))).to.equal(6);
+    });
+  }
 });
