@@ -64,11 +64,24 @@ export async function v4StringToSign(canonicalRequest: string, isoDate: string, 
   return [V4_ALGORITHM, isoDate, v4Scope(isoDate.slice(0, 8), region), toHex(await sha256(canonicalRequest))].join('\n');
 }
 
-export async function v4SigningKey(secret: string, date: string, region: string): Promise<Uint8Array> {
-  const kDate = await hmacSha256(`aliyun_v4${secret}`, date);
-  const kRegion = await hmacSha256(kDate, v4Region(region));
-  const kService = await hmacSha256(kRegion, 'oss');
-  return hmacSha256(kService, 'aliyun_v4_request');
+/** Derived keys by day, region and secret: four HMACs, each two async WebCrypto calls, once a day instead of every request. */
+const signingKeys = new Map<string, Promise<Uint8Array>>();
+
+export function v4SigningKey(secret: string, date: string, region: string): Promise<Uint8Array> {
+  const id = `${date}\n${region}\n${secret}`;
+  let key = signingKeys.get(id);
+  if (!key) {
+    key = (async () => {
+      const kDate = await hmacSha256(`aliyun_v4${secret}`, date);
+      const kRegion = await hmacSha256(kDate, v4Region(region));
+      const kService = await hmacSha256(kRegion, 'oss');
+      return hmacSha256(kService, 'aliyun_v4_request');
+    })();
+    key.catch(() => signingKeys.delete(id));
+    if (signingKeys.size >= 32) signingKeys.delete(signingKeys.keys().next().value!);
+    signingKeys.set(id, key);
+  }
+  return key;
 }
 
 /** lower-hex HMAC-SHA256 of `stringToSign` with the key derived from the secret, date (YYYYMMDD) and region. */

@@ -9,7 +9,7 @@ import { CredentialCache, abortable, requestCredentials, type CredentialsConfig,
 import { UploadError, credentialsExpiredError } from '../errors.js';
 import { joinKey, objectUrl } from '../keys.js';
 import type { V4Credentials } from '../signing/index.js';
-import { LocalCheckpointStore, fingerprint, type CheckpointStore } from './multipart/checkpoint.js';
+import { LocalCheckpointStore, fileSample, fingerprint, type CheckpointStore } from './multipart/checkpoint.js';
 import { MultipartUpload, PauseControl, type CredentialSource } from './multipart/engine.js';
 import { TOKEN_ERRORS, abortedError, bucketUrl, type OssTarget } from './multipart/http.js';
 import type { AliOssKit, uploadWithAliOss } from './sts-alioss.js';
@@ -293,6 +293,11 @@ export class StsStrategy implements UploadStrategy {
       return { value, expiresAt, refreshAt: refreshTime(value.expiresAt, now) };
     };
     const source = this.#source(cacheKey, fetcher);
+    // A file that goes as one PutObject has nothing to resume: no fingerprint to read. The file's
+    // part of it is read while the credentials are on their way.
+    const resumable = config.engine !== 'ali-oss' && (config.resumable ?? true) && file.size > (config.putThreshold ?? DEFAULT_PUT_THRESHOLD);
+    const sample = resumable ? fileSample(file) : undefined;
+    sample?.catch(() => {}); // a failure surfaces where the fingerprint awaits it (unless the credentials fail first)
     const grant = await source.grant(ctx.signal);
     const target: OssTarget = { bucket: grant.bucket, region: grant.region, ...(grant.endpoint ? { endpoint: grant.endpoint } : {}) };
     const key = joinKey(grant.dir, ctx.key);
@@ -318,14 +323,12 @@ export class StsStrategy implements UploadStrategy {
         return { ...result, bucket: grant.bucket, url: objectUrl(bucketUrl(target), result.key) };
       }
       const scope = `${bucketUrl(target)}\n${grant.dir}`;
-      // A file that goes as one PutObject has nothing to resume: no fingerprint to read.
-      const resumable = (config.resumable ?? true) && file.size > (config.putThreshold ?? DEFAULT_PUT_THRESHOLD);
       const upload = new MultipartUpload({
         file, target, key, contentType: ctx.contentType, meta: ctx.meta, credentials: source, signal: ctx.signal,
         onProgress: ctx.onProgress, pause, checkpoints: this.#checkpoints,
         ...(ctx.onRetry ? { onRetry: ctx.onRetry } : {}), ...(ctx.onCommit ? { onCommit: ctx.onCommit } : {}),
         ...(ctx.stallTimeout !== undefined ? { stallTimeout: ctx.stallTimeout } : {}),
-        ...(resumable ? { fingerprint: await fingerprint(file, scope) } : {}),
+        ...(sample ? { fingerprint: await fingerprint(file, scope, sample) } : {}),
         ...(config.partSize ? { partSize: config.partSize } : {}),
         ...(config.parallel ? { parallel: config.parallel } : {}),
         ...(config.putThreshold !== undefined ? { putThreshold: config.putThreshold } : {}),

@@ -143,13 +143,21 @@ export class LocalCheckpointStore implements CheckpointStore {
 
 const SAMPLE = 64 * 1024;
 
+/** The bytes of the file a fingerprint reads: its first and last 64 KiB. */
+export async function fileSample(file: Blob): Promise<[Uint8Array, Uint8Array]> {
+  return Promise.all([
+    file.slice(0, Math.min(SAMPLE, file.size)).arrayBuffer(), file.slice(Math.max(0, file.size - SAMPLE)).arrayBuffer(),
+  ]).then(([head, tail]) => [new Uint8Array(head), new Uint8Array(tail)]);
+}
+
 /**
  * A fingerprint of the file and where it goes: the same file chosen again (even in a new page)
- * gives the same one; another file with the same name and size almost surely not.
+ * gives the same one; another file with the same name and size almost surely not. `sample`: the
+ * file's {@link fileSample}, when it is being read already.
  */
-export async function fingerprint(file: Blob & { readonly name?: string; readonly lastModified?: number }, scope: string): Promise<string> {
-  const head = new Uint8Array(await file.slice(0, Math.min(SAMPLE, file.size)).arrayBuffer());
-  const tail = new Uint8Array(await file.slice(Math.max(0, file.size - SAMPLE)).arrayBuffer());
+export async function fingerprint(file: Blob & { readonly name?: string; readonly lastModified?: number }, scope: string,
+  sample: Promise<[Uint8Array, Uint8Array]> = fileSample(file)): Promise<string> {
+  const [head, tail] = await sample;
   const meta = new TextEncoder().encode(JSON.stringify([scope, file.name ?? '', file.size, file.type, file.lastModified ?? 0]));
   const all = new Uint8Array(meta.length + head.length + tail.length);
   all.set(meta, 0);
