@@ -12,6 +12,7 @@ import { stsBrowser } from './sts-browser.js';
 import { signedPolicyBrowser } from './signed-policy-browser.js';
 import { proxyMemory } from './proxy-memory.js';
 import { faultsRun } from './faults.js';
+import { slowLink } from './slow-link.js';
 
 export interface Row {
   /** What is measured (a scenario), e.g. `emulator: PutObject stream`. */
@@ -37,7 +38,7 @@ export interface Benchmark {
   run(options: BenchOptions): Promise<Row[]>;
 }
 
-export const BENCHMARKS: Benchmark[] = [emulatorMemory, signedPolicyBrowser, stsBrowser, proxyMemory, faultsRun];
+export const BENCHMARKS: Benchmark[] = [emulatorMemory, signedPolicyBrowser, stsBrowser, slowLink, proxyMemory, faultsRun];
 
 const USAGE = `Usage: npm run bench -- [--only NAME]... [--size SIZE]
 

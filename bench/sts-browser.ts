@@ -1,5 +1,7 @@
-// The sts strategy in headless Chromium: MB/s for the same Blob (default 256 MiB) through
-//   - one `fetch` PUT of the whole Blob (the ceiling),
+// The sts strategy in headless Chromium: MB/s for the same file (default 256 MiB; written by Node
+// and chosen through the page's <input type=file>, so that it is on disk as a user's is — see
+// bench/data.ts writeData for what an in-memory Blob costs; STS_BENCH_BLOB=memory builds one instead) through
+//   - one `fetch` PUT of the whole file (the ceiling),
 //   - our engine through StsStrategy, with its defaults and with other part sizes / parallelism
 //     (the measurements behind the defaults in src/strategies/multipart/plan.ts),
 //   - the same through the element (<oss-upload strategy="sts">), controller and events included,
@@ -11,20 +13,25 @@
 // numbers are about the client, not about a server's disk. It keeps what arrives (references to
 // the received chunks, no copy) and assembles each object from the parts its Complete lists; after
 // every run, with the clock stopped, its bytes are counted and their CRC-64 compared with the
-// data's (bench/data.ts: the page builds the same keystream), so an engine that skipped, repeated
-// or misplaced a part fails the benchmark instead of looking fast. Also the gzipped size of what a
-// page downloads before its first upload (the element bundle) and of the lazily loaded ali-oss engine.
+// data's (bench/data.ts), so an engine that skipped, repeated
+// or misplaced a part fails the benchmark instead of looking fast. Then one 1 GiB upload through the
+// element: the longest task on the page's main thread (a Chrome trace) and the JS heap's growth. Also
+// the gzipped size of what a page downloads before its first upload (the element bundle) and of the
+// lazily loaded ali-oss engine. bench/slow-link.ts measures the same engine on a paced link.
 //
 // Pitfalls (../shared/TOOLCHAIN.md): puppeteer's network monitoring slows uploads, so it is
-// launched with `networkEnabled: false`; the Blob is built (and read once) before any clock starts.
+// launched with `networkEnabled: false`; the data is ready before any clock starts.
 import { build, type Metafile, type OutputFile } from 'esbuild';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import puppeteer from 'puppeteer-core';
 import { Crc64 } from '../src/signing/crc64.js';
-import { dataCrc, dataKeyHex } from './data.js';
+import { dataCrc, dataKeyHex, writeData } from './data.js';
 import type { Benchmark, BenchOptions, Row } from './run.js';
 
 const MiB = 1024 * 1024;
@@ -34,7 +41,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 export const stsBrowser: Benchmark = {
   name: 'sts',
-  description: 'sts strategy in Chromium: our engine vs one fetch PUT vs ali-oss (256 MiB to an in-memory stand-in, bytes and CRC-64 checked); bundle sizes',
+  description: 'sts strategy in Chromium: our engine vs one fetch PUT vs ali-oss (256 MiB to an in-memory stand-in, bytes and CRC-64 checked); main thread and heap during 1 GiB; bundle sizes',
   run: runStsBrowser,
 };
 
@@ -198,6 +205,72 @@ function gzipSizes(files: OutputFile[], metafile: Metafile): { initial: number; 
   return { initial: initialBytes, lazy: lazyBytes };
 }
 
+// ---- the main thread and the heap during a 1 GiB upload ----
+
+const GiB = 1024 * MiB;
+
+/**
+ * One 1 GiB upload through <oss-upload strategy="sts"> (loopback: the most requests and progress
+ * events a second): the longest task on the page's main thread, from a Chrome trace of the upload
+ * (every task, not only those over 50 ms), and the JS heap: its peak while uploading (sampled every
+ * 200 ms) and what is left after a GC, each against the heap after a GC just before. The bytes are
+ * checked as in the throughput runs. BENCH_BIG_SIZE (bytes) makes it smaller for a quick run.
+ */
+async function mainThreadAndHeap(tab: import('puppeteer-core').Page, endpoint: string, standIn: StandIn, work: string, options: BenchOptions): Promise<Row[]> {
+  const size = Number(process.env['BENCH_BIG_SIZE'] ?? GiB);
+  const seed = `sts-bench-big-${size}`;
+  options.log(`main thread and heap: the ${size}-byte file and its CRC-64`);
+  const crc = dataCrc(seed, size);
+  const path = join(work, 'big.bin');
+  await writeData(seed, size, path);
+  await (await tab.$('#big'))!.uploadFile(path);
+  await tab.evaluate("window.bench.useFile('big')");
+  const cdp = await tab.createCDPSession();
+  const heap = async () => (await cdp.send('Runtime.getHeapUsage')).usedSize;
+  await cdp.send('HeapProfiler.collectGarbage');
+  const before = await heap();
+  let peak = before;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      peak = Math.max(peak, await heap());
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  })();
+  standIn.take();
+  await tab.tracing.start({ categories: ['disabled-by-default-devtools.timeline', 'toplevel'] });
+  const ms = await tab.evaluate(`window.bench.element(${endpoint}, 'sts', true)`) as number;
+  const trace = await tab.tracing.stop();
+  sampling = false;
+  await sampler;
+  checkReceived('element, 1 GiB', standIn.take(), size, crc);
+  await cdp.send('HeapProfiler.collectGarbage');
+  const after = await heap();
+  await tab.evaluate('window.bench.dropBig()');
+  await rm(path, { force: true });
+  await cdp.detach();
+
+  interface TraceEvent { ph: string; name: string; pid: number; tid: number; dur?: number; tdur?: number; args?: { name?: string } }
+  const events = (JSON.parse(Buffer.from(trace ?? new Uint8Array()).toString('utf8')) as { traceEvents: TraceEvent[] }).traceEvents;
+  const main = new Set(events.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`));
+  const tasks = events.filter((e) => e.ph === 'X' && e.name === 'RunTask' && main.has(`${e.pid}:${e.tid}`));
+  const longest = Math.max(0, ...tasks.map((e) => e.dur ?? 0)) / 1000;
+  // The thread's own time: on a busy machine a task's wall time also counts the time it was preempted.
+  const longestCpu = Math.max(0, ...tasks.map((e) => e.tdur ?? 0)) / 1000;
+  const over50 = tasks.filter((e) => (e.dur ?? 0) >= 50_000).length;
+  const perGiB = GiB / size;
+  options.log(`main thread and heap: ${Math.round(ms)} ms, ${tasks.length} tasks, longest ${longest.toFixed(1)} ms (CPU ${longestCpu.toFixed(1)} ms), heap ${before} → peak ${peak} → after GC ${after} bytes`);
+  const what = `sts: element, ${size / MiB} MiB`;
+  const note = 'one upload to the loopback stand-in, bytes and CRC-64 checked';
+  return [
+    { benchmark: what, metric: 'throughput', value: size / 1e6 / (ms / 1000), unit: 'MB/s', note: `${note}; traced (a little slower than untraced)` },
+    { benchmark: what, metric: 'longest main-thread task', value: longest, unit: 'ms', note: `goal < 50 ms; Chrome trace of the upload, every task on the page's main thread; ${over50} of ${tasks.length} took 50 ms or more` },
+    { benchmark: what, metric: 'longest task, CPU time', value: longestCpu, unit: 'ms', note: 'the most thread time one task used (on a busy machine the wall time above also counts preemption)' },
+    { benchmark: what, metric: 'heap growth, peak', value: ((peak - before) / MiB) * perGiB, unit: 'MiB/GiB', note: 'goal < 32 MiB per GiB; JS heap every 200 ms while uploading, against the heap after a GC just before' },
+    { benchmark: what, metric: 'heap growth, kept', value: ((after - before) / MiB) * perGiB, unit: 'MiB/GiB', note: 'after the upload and a GC' },
+  ];
+}
+
 // ---- the run ----
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -219,6 +292,7 @@ async function runStsBrowser(options: BenchOptions): Promise<Row[]> {
   const assets = new Map(page.files.map((f) => [`/${f.path.replace(/^\/out\//, '').replace(/^\//, '')}`, f.contents]));
 
   const seed = `sts-bench-${size}`;
+  const work = await mkdtemp(join(tmpdir(), 'oss-bench-sts-'));
   options.log('computing the CRC-64 of the data');
   const crc = dataCrc(seed, size);
   const standIn = standInOss();
@@ -226,7 +300,8 @@ async function runStsBrowser(options: BenchOptions): Promise<Row[]> {
   const site = await listen((req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path === '/') {
-      res.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><title>sts bench</title><script type="module" src="/sts-page.js"></script>');
+      res.writeHead(200, { 'Content-Type': 'text/html' })
+        .end('<!doctype html><title>sts bench</title><input type="file" id="data"><input type="file" id="big"><script type="module" src="/sts-page.js"></script>');
       return;
     }
     const body = assets.get(path);
@@ -244,18 +319,25 @@ async function runStsBrowser(options: BenchOptions): Promise<Row[]> {
     const tab = await browser.newPage();
     await tab.goto(site.url);
     await tab.waitForFunction('window.benchReady === true');
-    options.log(`building a ${size}-byte Blob`);
-    await tab.evaluate(`window.bench.makeBlob(${size}, ${JSON.stringify(dataKeyHex(seed))})`);
-    await new Promise((r) => setTimeout(r, 2000));
+    if (process.env['STS_BENCH_BLOB'] === 'memory') {
+      options.log(`building a ${size}-byte Blob in the page`);
+      await tab.evaluate(`window.bench.makeBlob(${size}, ${JSON.stringify(dataKeyHex(seed))})`);
+      await new Promise((r) => setTimeout(r, 2000));
+    } else {
+      options.log(`writing the ${size}-byte file the page chooses`);
+      await writeData(seed, size, join(work, 'data.bin'));
+      await (await tab.$('#data'))!.uploadFile(join(work, 'data.bin'));
+      await tab.evaluate("window.bench.useFile('data')");
+    }
 
     const endpoint = JSON.stringify(oss.url);
     const strategy = (settings: object) => (p: import('puppeteer-core').Page) =>
       p.evaluate(`window.bench.strategy(${endpoint}, ${JSON.stringify(settings)})`) as Promise<number>;
     const scenarios: Scenario[] = [
-      { name: 'fetch PUT (ceiling)', note: 'one request, whole Blob', run: (p) => p.evaluate(`window.bench.ceiling(${endpoint})`) as Promise<number> },
-      { name: 'sts engine, defaults', note: 'plan.ts: 8 MiB parts growing to 64 MiB, 4 in flight', run: strategy({}) },
-      { name: 'sts engine, defaults × 2', note: 'growing parts, 2 in flight', run: strategy({ parallel: 2 }) },
-      { name: 'sts engine, defaults × 6', note: 'growing parts, 6 in flight', run: strategy({ parallel: 6 }) },
+      { name: 'fetch PUT (ceiling)', note: 'one request, the whole file', run: (p) => p.evaluate(`window.bench.ceiling(${endpoint})`) as Promise<number> },
+      { name: 'sts engine, defaults', note: 'plan.ts: parts cut to the measured rate, up to 6 in flight (the host\'s connections)', run: strategy({}) },
+      { name: 'sts engine, defaults × 2', note: 'parts cut to the measured rate, at most 2 in flight', run: strategy({ parallel: 2 }) },
+      { name: 'sts engine, defaults × 4', note: 'parts cut to the measured rate, at most 4 in flight', run: strategy({ parallel: 4 }) },
       { name: 'sts engine 8 MiB × 4', note: 'fixed parts', run: strategy({ partSize: 8 * MiB, parallel: 4 }) },
       { name: 'sts engine 16 MiB × 4', note: 'fixed parts', run: strategy({ partSize: 16 * MiB, parallel: 4 }) },
       { name: 'sts engine 32 MiB × 4', note: 'fixed parts', run: strategy({ partSize: 32 * MiB, parallel: 4 }) },
@@ -284,6 +366,7 @@ async function runStsBrowser(options: BenchOptions): Promise<Row[]> {
       mbps[s.name] = size / 1e6 / (ms / 1000);
       options.log(`${s.name}: ${times.get(s.name)!.map((t) => Math.round(t)).join(', ')} ms → ${mbps[s.name]!.toFixed(1)} MB/s`);
     }
+    rows.push(...await mainThreadAndHeap(tab, endpoint, standIn, work, options));
     const ceiling = mbps['fetch PUT (ceiling)']!;
     for (const s of scenarios) {
       rows.push({
@@ -296,6 +379,7 @@ async function runStsBrowser(options: BenchOptions): Promise<Row[]> {
     await browser.close();
     await oss.close();
     await site.close();
+    await rm(work, { recursive: true, force: true });
   }
   rows.push(
     { benchmark: 'sts: bundle', metric: 'before first upload', value: sizes.initial / 1024, unit: 'KiB gz', note: 'the element entry and its static imports (esbuild, minified)' },

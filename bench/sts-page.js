@@ -11,6 +11,8 @@ import { makeBlob } from './page-data.js';
 registerStrategy('sts-ali-oss', (options) => new StsStrategy({ ...options, engine: 'ali-oss' }));
 
 let blob;
+/** The 1 GiB Blob of the main-thread and heap measurement (bench/sts-browser.ts). */
+let big;
 
 function credentials(endpoint) {
   return {
@@ -52,14 +54,28 @@ window.bench = {
     }));
   },
 
-  /** Through <oss-upload strategy=…>: the element, its controller, events and rendering included. */
-  element(endpoint, strategy) {
+  /** The file Node wrote and set on the page's input `#id` (bench/data.ts writeData): on disk, as a user's. */
+  useFile(id) {
+    const file = document.getElementById(id).files[0];
+    if (id === 'big') big = file;
+    else blob = file;
+    return file.size;
+  },
+
+  /** Lets the 1 GiB file go. */
+  dropBig() {
+    big = undefined;
+    document.getElementById('big').value = '';
+  },
+
+  /** Through <oss-upload strategy=…>: the element, its controller, events and rendering included (`useBig`: the 1 GiB Blob). */
+  element(endpoint, strategy, useBig = false) {
     const el = document.createElement('oss-upload');
     el.setAttribute('strategy', strategy);
     el.setAttribute('endpoint', '/unused');
     el.fetchCredentials = async () => credentials(endpoint);
     document.body.append(el);
-    const file = new File([blob], `${Math.random().toString(36).slice(2)}.bin`, { type: 'application/octet-stream' });
+    const file = new File([useBig ? big : blob], `${Math.random().toString(36).slice(2)}.bin`, { type: 'application/octet-stream' });
     return timed(async () => {
       const done = new Promise((resolve) => el.addEventListener('oss-upload-complete', (e) => resolve(e.detail), { once: true }));
       el.addFiles([file]);

@@ -30,9 +30,9 @@ export interface StsSettings {
   ossEndpoint?: string;
   /** `native` (default): the lean engine. `ali-oss`: ali-oss's multipartUpload, downloaded when first used. */
   engine?: 'native' | 'ali-oss';
-  /** Bytes per part. Default: chosen by file size (multipart/plan.ts), raised so 10,000 parts hold the file. */
+  /** Bytes per part, raised so 10,000 parts hold the file. Default: cut to the link's measured rate (multipart/plan.ts; engine ali-oss: by file size). */
   partSize?: number;
-  /** Parts in flight per file. Default 4. */
+  /** The most parts in flight per file. Default: as many as make it faster, up to the host's 6 connections, shared with the other files (engine ali-oss: 4). */
   parallel?: number;
   /** Files up to this size go as one PutObject. Default 8 MiB. */
   putThreshold?: number;

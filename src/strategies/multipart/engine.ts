@@ -87,9 +87,9 @@ export interface MultipartOptions {
   credentials: CredentialSource;
   signal: AbortSignal;
   onProgress(loaded: number, total: number): void;
-  /** Bytes per part, fixed. Default: 8 MiB parts that grow with the measured rate (plan.ts). */
+  /** Bytes per part, fixed. Default: each part cut to the link's measured rate when a connection is free (plan.ts). */
   partSize?: number;
-  /** Parts in flight; default 4. */
+  /** The most parts in flight. Default: as many as make the upload faster, up to the host's connections (plan.ts, connections.ts). */
   parallel?: number;
   /** Files up to this size go as one PutObject. Default 8 MiB. */
   putThreshold?: number;
