@@ -336,6 +336,8 @@ export class OssUpload extends LitElement {
       border-inline-start: 3px solid var(--oss-upload-error-color, #c5221f);
       border-radius: calc(var(--oss-upload-radius, 8px) * 0.5);
       background: var(--oss-upload-error-background, #fce8e6);
+      /* The note's own colours, not the page's: on a dark page an inherited light colour vanished on this background. */
+      color: var(--oss-upload-error-color, #c5221f);
     }
     [part~='rejection-text'] {
       flex: 1;
