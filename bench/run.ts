@@ -13,6 +13,7 @@ import { signedPolicyBrowser } from './signed-policy-browser.js';
 import { proxyMemory } from './proxy-memory.js';
 import { faultsRun } from './faults.js';
 import { slowLink } from './slow-link.js';
+import { firstLoad } from './first-load.js';
 
 export interface Row {
   /** What is measured (a scenario), e.g. `emulator: PutObject stream`. */
@@ -38,7 +39,7 @@ export interface Benchmark {
   run(options: BenchOptions): Promise<Row[]>;
 }
 
-export const BENCHMARKS: Benchmark[] = [emulatorMemory, signedPolicyBrowser, stsBrowser, slowLink, proxyMemory, faultsRun];
+export const BENCHMARKS: Benchmark[] = [emulatorMemory, signedPolicyBrowser, stsBrowser, slowLink, proxyMemory, faultsRun, firstLoad];
 
 const USAGE = `Usage: npm run bench -- [--only NAME]... [--size SIZE]
 
