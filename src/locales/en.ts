@@ -33,6 +33,10 @@ export const en: OssUploadStrings = {
     skipped: 'Skipped',
   },
   rate: '{speed} · {time} left',
+  batchProgressLabel: 'Upload progress of all files',
+  batchFiles: { one: '{done} of {total} file', other: '{done} of {total} files' },
+  batchUploaded: { one: '{count} file uploaded', other: '{count} files uploaded' },
+  batchFailed: '{count} failed',
   errors: {
     'too-large': 'The file is too large.',
     'too-small': 'The file is too small.',

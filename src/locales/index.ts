@@ -44,6 +44,13 @@ export interface OssUploadStrings {
   status: Record<UploadStatus, string>;
   /** Beside the status of an uploading file, once its speed is known: `{speed}` ("3.2 MB/s") and `{time}` ("12 sec"). */
   rate: string;
+  /** The batch summary (two or more files): its progress bar's accessible name. */
+  batchProgressLabel: string;
+  /** The batch summary: `{done}` files finished of `{total}` (the plural follows `total`). */
+  batchFiles: string | Plural;
+  /** The summary after a batch: `{count}` files stored, and `{count}` failed (shown when some did). */
+  batchUploaded: string | Plural;
+  batchFailed: string | Plural;
   errors: Record<UploadErrorCode, string>;
   /** Friendlier words for some OSS error codes (shown instead of the generic `oss-error`). */
   ossErrors: Record<string, string>;

@@ -34,6 +34,10 @@ const ja: OssUploadStrings = {
     skipped: 'スキップ',
   },
   rate: '{speed}・残り {time}',
+  batchProgressLabel: 'すべてのファイルのアップロードの進行状況',
+  batchFiles: '{total} 件中 {done} 件完了',
+  batchUploaded: '{count} 件のファイルをアップロードしました',
+  batchFailed: '{count} 件失敗',
   errors: {
     'too-large': 'ファイルが大きすぎます。',
     'too-small': 'ファイルが小さすぎます。',

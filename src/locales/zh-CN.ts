@@ -35,6 +35,10 @@ const zhCN: OssUploadStrings = {
     skipped: '已跳过',
   },
   rate: '{speed}，剩余 {time}',
+  batchProgressLabel: '全部文件的上传进度',
+  batchFiles: '已完成 {done}/{total} 个文件',
+  batchUploaded: '已上传 {count} 个文件',
+  batchFailed: '{count} 个上传失败',
   errors: {
     'too-large': '文件过大。',
     'too-small': '文件过小。',

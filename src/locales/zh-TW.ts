@@ -34,6 +34,10 @@ const zhTW: OssUploadStrings = {
     skipped: '已略過',
   },
   rate: '{speed}，剩餘 {time}',
+  batchProgressLabel: '全部檔案的上傳進度',
+  batchFiles: '已完成 {done}/{total} 個檔案',
+  batchUploaded: '已上傳 {count} 個檔案',
+  batchFailed: '{count} 個上傳失敗',
   errors: {
     'too-large': '檔案太大。',
     'too-small': '檔案太小。',

@@ -119,7 +119,7 @@ export function fill(template: string, values: Values): string {
 }
 
 /** `{name}` substitution as HTML: each value in a <bdi>, so its direction never reorders the sentence. */
-export function fillHtml(template: string, values: Values): Array<string | TemplateResult> {
+export function fillHtml(template: string, values: Values | Record<string, string | number | TemplateResult>): Array<string | TemplateResult> {
   const out: Array<string | TemplateResult> = [];
   let last = 0;
   for (const m of template.matchAll(/\{(\w+)\}/g)) {
