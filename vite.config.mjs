@@ -1,6 +1,9 @@
-// `vite build`: dist/oss-upload.bundle.js, one self-contained, minified ES module (Lit included) that
-// a plain HTML page loads with <script type="module" src=...> and nothing else installed (the CDN
-// file). No source map: it would be mostly Lit's; the unbundled dist/*.js files are the readable ones.
+// `vite build`: dist/oss-upload.bundle.js, the minified ES module (Lit included) that a plain HTML
+// page loads with <script type="module" src=...> and nothing else installed (the CDN file). What
+// the element needs only once the user acts (its core, each strategy, languages other than
+// English, folder reading, image downscaling) is in chunks under dist/bundle/, which the entry
+// imports by relative URL when needed: from jsDelivr or unpkg they come from the same folder tree.
+// No source map: it would be mostly Lit's; the unbundled dist/*.js files are the readable ones.
 import { defineConfig } from 'vite';
 
 export default defineConfig({
@@ -12,11 +15,15 @@ export default defineConfig({
     minify: 'oxc',
     sourcemap: false,
     // Vite keeps whitespace and pure annotations in ES libraries, for bundlers that read them
-    // again; this file is for pages: minify it fully, keeping Lit's license comments. What the
-    // package loads on demand (the word tables of languages other than English) is inlined, so the
-    // CDN file stays one file; bundlers that import dist/oss-upload.js keep those as lazy chunks.
+    // again; these files are for pages: minify them fully, keeping Lit's license comments.
     rolldownOptions: {
-      output: { minify: true, comments: { legal: true, annotation: false, jsdoc: false }, codeSplitting: false },
+      // The chunks may import from the entry what they share with it (Lit): one file at page load, not two.
+      preserveEntrySignatures: 'allow-extension',
+      output: {
+        minify: true, comments: { legal: true, annotation: false, jsdoc: false },
+        // Apart from tsc's dist/*.js (dist/core.js is oss-upload/core), hashed: a CDN may cache them for good.
+        chunkFileNames: 'bundle/[name]-[hash].js',
+      },
     },
   },
 });

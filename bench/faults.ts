@@ -49,7 +49,7 @@ window.faults = {
   run(selector, sizes, tag) {
     const el = document.querySelector(selector);
     const outcome = { success: {}, error: {}, abort: {}, retries: 0, partRetries: 0, codes: {} };
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
       el.addEventListener('oss-upload-success', (e) => { outcome.success[e.detail.file.name] = e.detail.key; });
       el.addEventListener('oss-upload-error', (e) => { outcome.error[e.detail.file.name] = e.detail.code; });
       el.addEventListener('oss-upload-abort', (e) => { outcome.abort[e.detail.file.name] = true; });
@@ -59,7 +59,7 @@ window.faults = {
         outcome.codes[code] = (outcome.codes[code] ?? 0) + 1;
       });
       el.addEventListener('oss-upload-complete', () => resolve(outcome), { once: true });
-      el.addFiles(sizes.map((size, i) => new File([fill(i + 1, size)], tag + '-' + i + '.bin', { type: 'application/octet-stream' })));
+      el.addFiles(sizes.map((size, i) => new File([fill(i + 1, size)], tag + '-' + i + '.bin', { type: 'application/octet-stream' }))).catch(reject);
     });
   },
 };

@@ -45,7 +45,7 @@ window.bench = {
     const list = files.map(([name, start, size]) => new File([blob.slice(start, start + size)], name, { type: 'application/octet-stream' }));
     return timed(async () => {
       const done = new Promise((resolve) => el.addEventListener('oss-upload-complete', (e) => resolve(e.detail), { once: true }));
-      el.addFiles(list);
+      await el.addFiles(list);
       const detail = await done;
       el.remove();
       if (detail.successful.length !== list.length) {

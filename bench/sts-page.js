@@ -78,7 +78,7 @@ window.bench = {
     const file = new File([useBig ? big : blob], `${Math.random().toString(36).slice(2)}.bin`, { type: 'application/octet-stream' });
     return timed(async () => {
       const done = new Promise((resolve) => el.addEventListener('oss-upload-complete', (e) => resolve(e.detail), { once: true }));
-      el.addFiles([file]);
+      await el.addFiles([file]);
       const detail = await done;
       el.remove();
       if (detail.successful.length !== 1) throw new Error(`element upload failed: ${JSON.stringify(detail.failed)}`);

@@ -1,73 +1,26 @@
 // <oss-upload>: the package's browser entry and its only side-effect module (the guarded
-// define at the end). The element maps attributes to the UploadController, re-fires its events
-// on itself, and renders the button, the drop zone and the file list. Transport lives in
-// src/strategies, state in src/controller.ts.
-import { LitElement, html, type PropertyValues, type ComplexAttributeConverter } from 'lit';
+// define at the end). This is the element's shell, all that a page downloads before the user
+// acts: the properties, the drop zone, the button and its words, the hidden file input. The rest
+// (the UploadController, the form control, the file list, the events re-fired on the element)
+// is the core (src/element/core.ts), loaded with `import()` on the first sign of intent; files
+// chosen, dropped or pasted before it arrives wait for it. The runtime API is `oss-upload/core`
+// (src/core.ts): re-exported here it would be downloaded with the element.
+import { LitElement, html, nothing, type PropertyValues, type ComplexAttributeConverter } from 'lit';
 import { property, state } from 'lit/decorators.js';
-import { UploadController, type UploadFile } from './controller.js';
+import type { UploadFile } from './controller.js';
 import type { FetchCredentials, RequestHeaders } from './credentials.js';
-import {
-  EVENT_NAMES, OssUploadErrorEvent, OssUploadPauseEvent, OssUploadProgressEvent, OssUploadRejectEvent, OssUploadResumeEvent, OssUploadRetryEvent,
-  OssUploadSelectEvent, OssUploadSuccessEvent, refire,
-  type OssUploadEvent,
-} from './events.js';
-import { errorText, mergeStrings, type OssUploadStrings } from './locales/index.js';
-import { fill, type Formats } from './ui/format.js';
-import { renderFileList, type ListContext } from './ui/list.js';
+import type { RejectedFile } from './events.js';
+import { mergeStrings, type OssUploadStrings } from './locales/index.js';
 import { styles } from './ui/styles.js';
-import { FocusKeeper } from './ui/focus.js';
 import { LanguageController } from './ui/language.js';
-import { RateMeter } from './ui/rate.js';
-import { noteText, notesFor, renderNotes, type RejectionNote } from './ui/rejections.js';
-import { DEFAULT_KEY_TEMPLATE } from './keys.js';
-import { FormControl } from './form.js';
-import { DEFAULT_STRATEGY } from './strategies/index.js';
 import { DEFAULT_MAX_DEPTH, FileIntake } from './input/index.js';
-import { IMAGE_TYPES, imageTransform } from './transforms/index.js';
+import { checked, wholeFrom } from './element/checks.js';
+import type { ElementCore } from './element/core.js';
 
-export * from './events.js';
-export * from './errors.js';
-export { UploadController, matchesAccept, type UploadFile, type UploadControllerOptions } from './controller.js';
-export { CredentialCache, requestCredentials, type CredentialRequest, type CredentialsConfig, type FetchCredentials, type RequestHeaders } from './credentials.js';
-export {
-  DEFAULT_KEY_TEMPLATE, KEY_PLACEHOLDERS, cleanFileName, renderKeyTemplate, normalizeKey, joinKey, objectUrl, newId,
-} from './keys.js';
-export * from './strategies/index.js';
-export { imageTransform, type ImageTransformOptions } from './transforms/index.js';
-export { DEFAULT_STRINGS, type OssUploadStrings, type Plural, type RejectionRule } from './locales/index.js';
+export type * from './core.js';
 
-/** A positive integer, or undefined (an attribute that is absent, 0, negative or not a number). */
-const positive = (n: number | undefined): number | undefined => (n !== undefined && Number.isFinite(n) && n >= 1 ? Math.floor(n) : undefined);
 
 const UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3 };
-const wholeFrom = (min: number) => (n: number | undefined): boolean => n !== undefined && Number.isInteger(n) && n >= min;
-const notNegative = (n: number | undefined): boolean => n !== undefined && Number.isFinite(n) && n >= 0;
-/** Most parts in flight the sts engine sends (multipart/plan.ts planParallel). */
-const MOST_PARALLEL = 16;
-
-/** Per element, `name="value"` of the invalid attributes reported so far: each is warned about once. */
-const warned = new WeakMap<Element, Set<string>>();
-
-/**
- * `value` when `valid`, else `fallback`, after one console warning per element that names the
- * attribute, its value and what is used instead: a typo must not silently become another setting.
- */
-function checked<T>(el: Element, attribute: string, value: unknown, valid: boolean, fallback: T, instead: string): T {
-  if (valid) return value as T;
-  const said = `${attribute}="${el.getAttribute(attribute) ?? String(value)}"`;
-  const seen = warned.get(el) ?? new Set<string>();
-  warned.set(el, seen);
-  if (!seen.has(said)) {
-    seen.add(said);
-    console.warn(`<oss-upload>: ${said} is not valid; ${instead} is used instead.`);
-  }
-  return fallback;
-}
-
-/** A size attribute (`max-size`, `part-size`, …): absent, or bytes ≥ `min` (its converter gives undefined for what it cannot read). */
-const validSize = (el: Element, attribute: string, value: number | undefined, min: number): boolean =>
-  (value === undefined ? !el.hasAttribute(attribute) : Number.isFinite(value) && value >= min);
-
 
 /** Sizes in bytes, or with a binary unit: `1048576`, `500KB`, `10 MB`, `1.5GiB`. */
 export const sizeConverter: ComplexAttributeConverter<number | undefined> = {
@@ -154,7 +107,8 @@ export class OssUpload extends LitElement {
    * `sts` (temporary credentials, multipart, pause/resume, resume after a reload), `proxy` (through
    * your server); apps may register more.
    */
-  @property({ reflect: true }) strategy: string = DEFAULT_STRATEGY;
+  // Literal defaults (DEFAULT_STRATEGY, DEFAULT_KEY_TEMPLATE): their modules load with the core.
+  @property({ reflect: true }) strategy: string = 'signed-policy';
   /** URL of your credential endpoint (same origin by default; see `with-credentials`). */
   @property() endpoint?: string;
   /** Lets the user pick several files at once. */
@@ -191,7 +145,7 @@ export class OssUpload extends LitElement {
   /** Sends cookies to a cross-origin endpoint (`fetch` with `credentials: 'include'`). */
   @property({ attribute: 'with-credentials', type: Boolean }) withCredentials = false;
   /** How object keys are made under the server's dir; placeholders in README "Key rule". */
-  @property({ attribute: 'key-template' }) keyTemplate: string = DEFAULT_KEY_TEMPLATE;
+  @property({ attribute: 'key-template' }) keyTemplate: string = '{id}/{name}';
   /** The picker chooses a folder (`webkitdirectory`); its files keep their paths (`{path}`, `relativePath`). Implies `multiple`. */
   @property({ type: Boolean }) directory = false;
   /** Most folder levels read from a dropped or chosen folder, the folder itself being level 1; deeper ones are rejected (`folder-too-deep`). */
@@ -236,33 +190,26 @@ export class OssUpload extends LitElement {
   @property({ type: Boolean, reflect: true }) required = false;
 
   @state() private dragging = false;
-  @state() private announcement = '';
-  /** What the latest choice refused, shown until dismissed or the next choice. */
-  @state() private notes: readonly RejectionNote[] = [];
 
-  readonly #controller = new UploadController({}, () => {
-    this.#form.sync();
-    this.requestUpdate();
-  });
   readonly #internals: ElementInternals | undefined;
-  readonly #form: FormControl;
+  /** The core, once loaded; `#loading` while its import is on its way. */
+  #core?: ElementCore;
+  #loading?: Promise<ElementCore> | undefined;
+  /** What formDisabledCallback said (a disabled `<fieldset>`), kept for the core. */
+  #formDisabled = false;
+  /** A `setCustomValidity` message given before the core arrived. */
+  #customValidity = '';
   readonly #intake = new FileIntake(this, {
     settings: () => ({
       disabled: this.#disabled, multiple: this.multiple || this.directory, accept: this.accept, directory: this.directory,
       capture: this.capture ?? undefined, paste: this.paste,
       maxDepth: checked(this, 'max-depth', this.maxDepth, wholeFrom(1)(this.maxDepth), DEFAULT_MAX_DEPTH, `${DEFAULT_MAX_DEPTH} (the default)`),
     }),
-    capacity: () => {
-      const max = this.#controller.options.maxFiles;
-      return max === undefined ? undefined : Math.max(0, max - this.#controller.files.length);
-    },
-    add: (files, refused) => {
-      this.#sync();
-      this.#controller.addFiles(files, refused);
-    },
+    // Before the core, the list is empty: all of max-files.
+    capacity: () => (this.#core ? this.#core.capacity() : this.maxFiles !== undefined && wholeFrom(0)(this.maxFiles) ? this.maxFiles : undefined),
+    add: (files, refused) => this.#take(files, refused),
   });
   readonly #language = new LanguageController(this);
-  readonly #rates = new RateMeter();
   #dragDepth = 0;
 
   constructor() {
@@ -272,46 +219,40 @@ export class OssUpload extends LitElement {
     } catch {
       this.#internals = undefined;
     }
-    this.#form = new FormControl(this, {
-      internals: this.#internals,
-      name: () => this.name,
-      required: () => this.required,
-      multiple: () => this.multiple,
-      files: () => this.#controller.files,
-      strings: () => this.#strings,
-      anchor: () => this.renderRoot?.querySelector<HTMLElement>('[part~="button"]') ?? null,
-      clear: () => this.clear(),
-    });
-    for (const name of EVENT_NAMES) this.#controller.addEventListener(name, this.#handleControllerEvent);
-    new FocusKeeper(this, () => this.renderRoot?.querySelector<HTMLElement>('[part~="button"]') ?? null);
+    // Signs that the user is about to choose or drop files: the core is there by the time they land.
+    for (const type of ['pointerenter', 'focusin', 'dragenter', 'touchstart']) this.addEventListener(type, this.#intent, { passive: true });
   }
 
-  /** The files and their state, oldest first (read-only snapshots; `file` is the File). */
+  /** The files and their state, oldest first (read-only snapshots; `file` is the File). Empty until the core has loaded. */
   get files(): readonly UploadFile[] {
-    return this.#controller.files;
+    return this.#core?.files ?? [];
   }
 
   /** Opens the file picker (no-op while `disabled`). */
   browse(): void {
     if (this.#disabled) return;
+    this.#intent();
     this.#input?.click();
   }
 
-  /** Adds files as if the user chose them: validated, listed, and uploaded unless `manual`. Returns the accepted ids. */
-  addFiles(files: Iterable<File> | ArrayLike<File>): string[] {
-    this.#sync();
-    return this.#controller.addFiles(files);
+  /**
+   * Adds files as if the user chose them: validated, listed, and uploaded unless `manual`.
+   * Resolves with the accepted ids once the element's core has loaded (at once when it has);
+   * rejects with `code` `network` when its code cannot be loaded.
+   */
+  async addFiles(files: Iterable<File> | ArrayLike<File>): Promise<string[]> {
+    const list = Array.from(files); // now: a FileList may be emptied before the core arrives
+    return (await this.#load()).addFiles(list);
   }
 
   /** Starts the files waiting for it (with `manual`). */
   upload(): void {
-    this.#sync();
-    this.#controller.upload();
+    this.#then((core) => core.upload());
   }
 
   /** Cancels one file's upload, or all unfinished ones. */
   abort(id?: string): void {
-    this.#controller.abort(id);
+    this.#then((core) => core.abort(id));
   }
 
   /**
@@ -320,18 +261,17 @@ export class OssUpload extends LitElement {
    * that goes in one request, or with a strategy that cannot pause).
    */
   pause(id?: string): boolean {
-    return this.#controller.pause(id);
+    return this.#core?.pause(id) ?? false;
   }
 
   /** Continues one paused file, or all, from what was stored. Returns whether a file was paused. */
   resume(id?: string): boolean {
-    return this.#controller.resume(id);
+    return this.#core?.resume(id) ?? false;
   }
 
   /** Uploads again one failed/cancelled/skipped file, or all of them. */
   retry(id?: string): void {
-    this.#sync();
-    this.#controller.retry(id);
+    this.#then((core) => core.retry(id));
   }
 
   /**
@@ -340,71 +280,88 @@ export class OssUpload extends LitElement {
    */
   override remove(id?: string): void {
     if (id === undefined) super.remove();
-    else if (!this.#form.removeRestored(id)) this.#controller.remove(id);
+    else this.#then((core) => core.remove(id));
   }
 
   /** Empties the list, cancelling unfinished uploads (and closes the notes about refused files). */
   clear(): void {
-    this.#form.clearRestored();
-    this.#controller.clear();
-    this.notes = [];
+    this.#then((core) => core.clear());
   }
 
   /** The form the element belongs to, as on native controls. */
   get form(): HTMLFormElement | null {
-    return this.#form.form;
+    return this.#internals?.form ?? null;
   }
 
   /** The `<label>`s of the element. */
   get labels(): NodeList {
-    return this.#form.labels;
+    return this.#internals?.labels ?? document.createDocumentFragment().childNodes;
   }
 
   /** `valueMissing` (`required`, no stored file); `customError` while files upload, or after `setCustomValidity`. */
   get validity(): ValidityState {
-    return this.#form.validity;
+    return this.#core?.form.validity ?? this.#internals?.validity ?? ({ valid: true } as ValidityState);
   }
 
   get validationMessage(): string {
-    return this.#form.validationMessage;
+    return this.#core?.form.validationMessage ?? this.#internals?.validationMessage ?? '';
   }
 
   get willValidate(): boolean {
-    return this.#form.willValidate;
+    return this.#internals?.willValidate ?? false;
   }
 
   checkValidity(): boolean {
-    return this.#form.checkValidity();
+    return this.#core?.form.checkValidity() ?? this.#internals?.checkValidity() ?? true;
   }
 
   /** As `checkValidity()`, and shows the message at the button (and focuses it) when invalid. */
   reportValidity(): boolean {
-    return this.#form.reportValidity();
+    return this.#core?.form.reportValidity() ?? this.#internals?.reportValidity() ?? true;
   }
 
   /** Your own error (an empty string clears it), shown before the element's own messages. */
   setCustomValidity(message: string): void {
-    this.#form.setCustomValidity(message);
+    if (this.#core) return this.#core.form.setCustomValidity(message);
+    // Before the core: said to the browser at once, and handed to the core when it arrives.
+    this.#customValidity = String(message);
+    this.#internals?.setValidity(this.#customValidity ? { customError: true } : {}, this.#customValidity, this.#button ?? undefined);
+    this.#then(() => {});
   }
 
   /** @internal Called by the browser: a disabled fieldset, or the own `disabled` attribute. */
   formDisabledCallback(disabled: boolean): void {
-    this.#form.disabledCallback(disabled);
+    this.#formDisabled = disabled;
+    this.#core?.form.disabledCallback(disabled);
+    this.requestUpdate();
   }
 
   /** @internal Called by the browser on `form.reset()`: empties the list, cancelling what runs. */
   formResetCallback(): void {
-    this.#form.resetCallback();
+    this.#core?.form.resetCallback(); // without the core the list is empty already
   }
 
   /** @internal Called by the browser after a back-navigation: the stored keys come back as rows without a File. */
   formStateRestoreCallback(state: string | File | FormData | null, mode: 'restore' | 'autocomplete'): void {
-    this.#form.restoreCallback(state, mode);
+    if (mode !== 'restore' || typeof state !== 'string') return;
+    void this.#load().then((core) => core.form.restoreCallback(state, mode), (error: unknown) => console.error(error));
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    // `dir` was the upload folder before it became upload-dir: an old page must hear of it.
+    const dir = this.getAttribute('dir');
+    if (dir !== null && !/^(ltr|rtl|auto)$/i.test(dir.trim())) {
+      checked(this, 'dir', dir, false, undefined, `the inherited text direction (for an upload folder, write upload-dir="${dir}")`);
+    }
+    // A required element must block its form's submission from the start: that is the core's form control.
+    if (this.required) this.#intent();
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     super.willUpdate(changed);
-    this.#sync();
+    this.#core?.sync();
+    if (changed.has('required') && this.required) this.#intent();
   }
 
   /** The first render waits for the words of a language still loading (a few ms), so they never switch under the user's eyes. */
@@ -412,114 +369,83 @@ export class OssUpload extends LitElement {
     return super.shouldUpdate(changed) && (this.hasUpdated || !this.#language.loading);
   }
 
-  /** Also waits for the words of the element's language (`lang`, also one just changed), so that a test or an app sees them rendered. */
+  /**
+   * Also waits for the words of the element's language (`lang`, also one just changed) and for the
+   * core when its import is on its way, so that a test or an app sees them rendered.
+   */
   protected override async getUpdateComplete(): Promise<boolean> {
     let done: boolean;
     do {
       await this.#language.ready;
+      if (this.#loading) await this.#loading.catch(() => undefined);
       done = await super.getUpdateComplete();
-    } while (this.#language.loading);
+    } while (this.#language.loading || (this.#loading !== undefined && !this.#core));
     return done;
   }
 
-  #sync(): void {
-    const parallel = checked(this, 'parallel', this.parallel,
-      this.parallel === undefined ? !this.hasAttribute('parallel') : wholeFrom(1)(this.parallel), undefined, 'the engine\'s default');
-    this.#controller.configure({
-      strategy: this.strategy || DEFAULT_STRATEGY,
-      endpoint: this.endpoint,
-      requestHeaders: this.requestHeaders,
-      withCredentials: this.withCredentials,
-      fetchCredentials: this.fetchCredentials,
-      accept: this.accept,
-      maxSize: checked(this, 'max-size', this.maxSize, validSize(this, 'max-size', this.maxSize, 0), undefined, 'no size limit'),
-      minSize: checked(this, 'min-size', this.minSize, validSize(this, 'min-size', this.minSize, 0), undefined, 'no minimum size'),
-      maxFiles: checked(this, 'max-files', this.maxFiles,
-        this.maxFiles === undefined ? !this.hasAttribute('max-files') : wholeFrom(0)(this.maxFiles), undefined, 'no limit on the number of files'),
-      multiple: this.multiple || this.directory,
-      dir: this.uploadDir,
-      concurrency: checked(this, 'concurrency', this.concurrency ?? undefined, this.concurrency == null || wholeFrom(1)(this.concurrency), undefined,
-        'the strategy\'s default'),
-      retries: checked(this, 'retries', this.retries, wholeFrom(0)(this.retries), 3, '3 (the default)'),
-      retryDelay: checked(this, 'retry-delay', this.retryDelay, notNegative(this.retryDelay), 1000, '1000 ms (the default)'),
-      manual: this.manual,
-      stallTimeout: checked(this, 'stall-timeout', this.stallTimeout, notNegative(this.stallTimeout), 60_000, '60000 ms (the default)'),
-      keyTemplate: this.keyTemplate || DEFAULT_KEY_TEMPLATE,
-      transform: imageTransform({
-        maxDimension: checked(this, 'image-max-dimension', this.imageMaxDimension, this.imageMaxDimension === undefined || wholeFrom(1)(this.imageMaxDimension), undefined, 'no downscaling'),
-        quality: checked(this, 'image-quality', this.imageQuality, this.imageQuality === undefined || (this.imageQuality >= 0 && this.imageQuality <= 1), undefined, '0.85 (the default)'),
-        type: checked(this, 'image-type', this.imageType || undefined, !this.imageType || IMAGE_TYPES.includes(this.imageType), undefined, 'the image\'s own type'),
-      }),
-      // Read by the strategies that know them (sts); others ignore them.
-      strategyOptions: {
-        // Only what the page set: a default here would override a registered strategy's own settings.
-        engine: checked<string>(this, 'engine', this.engine, ['native', 'ali-oss', ''].includes(this.engine), 'native', 'native (the default)') === 'ali-oss'
-          ? 'ali-oss' : undefined,
-        partSize: positive(checked(this, 'part-size', this.partSize, validSize(this, 'part-size', this.partSize, 1), undefined,
-          'the part size the engine chooses')),
-        parallel: parallel === undefined ? undefined : checked(this, 'parallel', parallel, parallel <= MOST_PARALLEL, MOST_PARALLEL, `${MOST_PARALLEL} (the most)`),
-        bucket: this.bucket || undefined,
-        region: this.region || undefined,
-        ossEndpoint: this.ossEndpoint || undefined,
-        insecureAllowLongTermKeys: this.insecureAllowLongTermKeys || undefined,
-      },
+  /** The core, loaded once; a failed import is tried again by the next call. */
+  #load(): Promise<ElementCore> {
+    if (this.#core) return Promise.resolve(this.#core);
+    this.#loading ??= import('./element/core.js').then(({ ElementCore }) => {
+      this.#core = new ElementCore(this, {
+        internals: this.#internals,
+        strings: () => this.#strings,
+        formats: () => this.#language.formats,
+        formDisabled: () => this.#formDisabled,
+        customValidity: () => this.#customValidity,
+        button: () => this.#button,
+      });
+      this.requestUpdate();
+      return this.#core;
+    }, (cause: unknown) => {
+      this.#loading = undefined;
+      // `network`, as the upload errors say a lost connection: the next call tries again.
+      throw Object.assign(new Error(`<oss-upload>: the element's code could not be loaded: ${String(cause)}`, { cause }), { code: 'network', retryable: true });
+    });
+    return this.#loading;
+  }
+
+  readonly #intent = (): void => {
+    void this.#load().catch(() => undefined); // what needs the core reports a failure; a hover does not
+  };
+
+  /** Runs `act` now when the core is there, else once it has loaded (in call order, after files added before); nothing without it. */
+  #then(act: (core: ElementCore) => void): void {
+    if (this.#core) act(this.#core);
+    else void this.#load().then(act, (error: unknown) => console.error(error));
+  }
+
+  /** Files from the picker, a drop or a paste: listed now, or once the core is there; reported as failed when it cannot load. */
+  #take(files: File[], refused: RejectedFile[]): void {
+    if (this.#core) return this.#core.add(files, refused);
+    void this.#load().then((core) => core.add(files, refused), (error: Error & { code: 'network'; retryable: boolean }) => {
+      console.error(error);
+      for (const file of files) {
+        const info = { id: '', name: file.name, size: file.size, type: file.type, status: 'error', loaded: 0, total: file.size, percent: 0, attempt: 0 } as const;
+        this.dispatchEvent(new CustomEvent('oss-upload-error', {
+          bubbles: true, composed: true, detail: { file: info, code: error.code, message: error.message, retryable: error.retryable },
+        }));
+      }
     });
   }
 
   /** Own `disabled`, or a disabled `<fieldset>` around it. */
   get #disabled(): boolean {
-    return this.disabled || this.#form.disabled;
+    return this.disabled || this.#formDisabled;
   }
 
   get #input(): HTMLInputElement | null {
     return this.renderRoot?.querySelector('input[type=file]') ?? null;
   }
 
+  get #button(): HTMLElement | null {
+    return this.renderRoot?.querySelector<HTMLElement>('[part~="button"]') ?? null;
+  }
+
   /** The words of the element's language, with the `i18n` property's on top. */
   get #strings(): OssUploadStrings {
     return mergeStrings(this.#language.strings, this.i18n);
   }
-
-  /** Says `text` through the live region, also when it is the same as last time (the same file refused twice). */
-  #announce(text: string): void {
-    if (text !== this.announcement) {
-      this.announcement = text;
-      return;
-    }
-    this.announcement = ''; // an unchanged region is not read again: empty it for one render first
-    void this.updateComplete.then(() => (this.announcement = text));
-  }
-
-  readonly #handleControllerEvent = (event: Event): void => {
-    this.#form.sync(); // the controller changed the list before firing: listeners must see the form's new value
-    const own = refire(event as OssUploadEvent);
-    this.dispatchEvent(own);
-    if (own.defaultPrevented) event.preventDefault();
-    if (own instanceof OssUploadProgressEvent) {
-      this.#rates.note(own.detail.file.id, own.detail.loaded);
-      return;
-    }
-    // A start, a pause or the end: measured afresh (not for a request the strategy sends again within its attempt).
-    if ('file' in own.detail && !(own instanceof OssUploadRetryEvent && own.detail.operation)) this.#rates.forget(own.detail.file.id);
-    // What a screen reader hears: outcomes, not every progress tick.
-    const s = this.#strings;
-    const f = this.#language.formats;
-    const said = (name: string, text: string) => this.#announce(`${name}: ${text}`);
-    if (own instanceof OssUploadSuccessEvent) said(own.detail.file.name, s.status.success);
-    else if (own instanceof OssUploadErrorEvent) said(own.detail.file.name, errorText(s, own.detail));
-    else if (own instanceof OssUploadPauseEvent || own instanceof OssUploadResumeEvent) {
-      said(own.detail.file.name, fill(s.status[own.detail.file.status], { percent: f.percent(own.detail.file.percent) }));
-    } else if (own instanceof OssUploadSelectEvent) this.notes = []; // a new choice: the notes were about the last one
-    else if (own instanceof OssUploadRejectEvent) {
-      const o = this.#controller.options;
-      this.notes = notesFor(own.detail.files, { multiple: o.multiple !== false, accept: o.accept, ...(o.maxFiles !== undefined ? { maxFiles: o.maxFiles } : {}) });
-      this.#announce(this.notes.map((n) => noteText(n, s, f)).join(' '));
-    }
-  };
-
-  readonly #dismiss = (key: string): void => {
-    this.notes = this.notes.filter((n) => n.key !== key);
-  };
 
   readonly #handleZoneClick = (): void => {
     this.browse();
@@ -563,26 +489,8 @@ export class OssUpload extends LitElement {
     this.#intake.drop(event.dataTransfer);
   };
 
-  override connectedCallback(): void {
-    super.connectedCallback();
-    // `dir` was the upload folder before it became upload-dir: an old page must hear of it.
-    const dir = this.getAttribute('dir');
-    if (dir !== null && !/^(ltr|rtl|auto)$/i.test(dir.trim())) {
-      checked(this, 'dir', dir, false, undefined, `the inherited text direction (for an upload folder, write upload-dir="${dir}")`);
-    }
-  }
-
-  #listContext(strings: OssUploadStrings, formats: Formats): ListContext {
-    return {
-      strings, formats, rate: (id) => this.#rates.rate(id),
-      pause: (id) => this.pause(id), resume: (id) => this.resume(id), abort: (id) => this.abort(id), retry: (id) => this.retry(id), remove: (id) => this.remove(id),
-    };
-  }
-
   protected override render() {
     const s = this.#strings;
-    const f = this.#language.formats;
-    const files = [...this.#form.restored, ...this.#controller.files];
     return html`
       <div part="dropzone" ?data-dragover=${this.dragging} @click=${this.#handleZoneClick}
         @dragenter=${this.#handleDragEnter} @dragover=${this.#handleDragOver} @dragleave=${this.#handleDragLeave} @drop=${this.#handleDrop}>
@@ -590,9 +498,8 @@ export class OssUpload extends LitElement {
         <span part="hint"><slot name="hint">${this.multiple ? s.dropHint : s.dropHintOne}</slot></span>
       </div>
       ${this.#intake.picker()}
-      ${renderNotes(this.notes, s, f, this.#dismiss)}
-      ${renderFileList(files, this.#listContext(s, f))}
-      <div class="sr-only" role="status" aria-live="polite">${this.announcement}</div>
+      ${this.#core?.render() ?? nothing}
+      <div class="sr-only" role="status" aria-live="polite">${this.#core?.announcement ?? ''}</div>
     `;
   }
 }

@@ -5,7 +5,8 @@
 // EVENT_NAMES, so an event added to src/events.ts reaches React without an edit here.
 import * as React from 'react';
 import { createComponent, type EventName, type ReactWebComponent } from '@lit/react';
-import { EVENT_NAMES, OssUpload as OssUploadElement, type OssUploadEventMap } from './oss-upload.js';
+import { OssUpload as OssUploadElement, type OssUploadEventMap } from './oss-upload.js';
+import { EVENT_NAMES } from './events.js';
 
 /** The element class, for `useRef<OssUploadElement>(null)`; event classes and other types come from 'oss-upload'. */
 export { OssUploadElement };

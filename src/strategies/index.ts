@@ -1,16 +1,21 @@
 // The strategy registry: names the element's `strategy` attribute can take. Apps add their own
-// with `registerStrategy(name, factory)`; strategies are plain TypeScript (no Lit).
-import { proxy } from './proxy.js';
-import { signedPolicy } from './signed-policy.js';
-import { sts } from './sts.js';
+// with `registerStrategy(name, factory)`; strategies are plain TypeScript (no Lit). The built-in
+// entries are descriptors (./lazy.ts): each implementation loads with its first upload, so a page
+// downloads only the transport it uses. Their classes and helpers are exported by src/core.ts.
+import { lazyStrategy } from './lazy.js';
 import type { StrategyFactory } from './types.js';
 
 export type { RequestRetry, StrategyFactory, StrategyOptions, UploadContext, UploadResult, UploadStrategy } from './types.js';
-export { StsStrategy, parseStsCredentials, type StsSettings, type StsStrategyOptions, type StsGrant } from './sts.js';
-export { ProxyStrategy, proxyError, parseProxyResult } from './proxy.js';
-export { SignedPolicyStrategy, POST_OBJECT_MAX_SIZE, parseSignedPolicy, policyFits, parseOssError, type SignedPolicy } from './signed-policy.js';
 
-const registry = new Map<string, StrategyFactory>([['signed-policy', signedPolicy], ['sts', sts], ['proxy', proxy]]);
+const registry = new Map<string, StrategyFactory>([
+  // PostObject's 5 GB (POST_OBJECT_MAX_SIZE); one request a file, to the bucket host's 6 connections.
+  ['signed-policy', lazyStrategy({ name: 'signed-policy', maxFileSize: 5 * 1024 ** 3, concurrency: 6 },
+    () => import('./signed-policy.js').then((m) => m.signedPolicy))],
+  // 10,000 parts of 5 GiB (multipart/plan.ts MAX_MULTIPART_SIZE); CONNECTIONS_PER_HOST files.
+  ['sts', lazyStrategy({ name: 'sts', maxFileSize: 10_000 * 5 * 1024 ** 3, concurrency: 6, pausable: true },
+    () => import('./sts.js').then((m) => m.sts))],
+  ['proxy', lazyStrategy({ name: 'proxy' }, () => import('./proxy.js').then((m) => m.proxy))],
+]);
 
 /** The strategy used when the `strategy` attribute is absent. */
 export const DEFAULT_STRATEGY = 'signed-policy';

@@ -48,7 +48,7 @@ describe('<oss-upload>: abort tells the truth about what OSS holds', function ()
       const events = record(el);
       await setFaults({ latencyMs: 1500 }); // every answer of the emulator comes 1.5 s after the request
       const done = next(el, 'oss-upload-complete', 30_000);
-      el.addFiles([makeFile(`late-${crypto.randomUUID()}.bin`, 64 * 1024).file]);
+      await el.addFiles([makeFile(`late-${crypto.randomUUID()}.bin`, 64 * 1024).file]);
       await until(() => details(events, 'oss-upload-progress').some((p) => p.loaded === p.total), 'the last byte');
       await new Promise((r) => setTimeout(r, 250)); // the body has left; OSS (or the proxy's OSS) is still holding its answer
       el.abort();
@@ -63,7 +63,7 @@ describe('<oss-upload>: abort tells the truth about what OSS holds', function ()
       const el = await mount({ strategy, endpoint, 'part-size': '4MB' });
       const events = record(el);
       const done = next(el, 'oss-upload-complete', 30_000);
-      el.addFiles([makeFile(`early-${crypto.randomUUID()}.bin`, 16 * MiB).file]);
+      await el.addFiles([makeFile(`early-${crypto.randomUUID()}.bin`, 16 * MiB).file]);
       await until(() => details(events, 'oss-upload-progress').some((p) => p.loaded > 1 * MiB), 'the first MiB');
       const asked = performance.now();
       el.abort();
@@ -82,7 +82,7 @@ describe('<oss-upload>: abort tells the truth about what OSS holds', function ()
       await setFaults({ latencyMs: 400 });
       const batch = crypto.randomUUID();
       const done = next(el, 'oss-upload-complete', 40_000);
-      el.addFiles(Array.from({ length: 25 }, (_, i) => makeFile(`batch-${batch}-${i}.bin`, 100 * 1024).file));
+      await el.addFiles(Array.from({ length: 25 }, (_, i) => makeFile(`batch-${batch}-${i}.bin`, 100 * 1024).file));
       await until(() => details(events, 'oss-upload-success').length >= 3, 'a few stored files');
       el.abort();
       await done;
@@ -106,7 +106,7 @@ describe('<oss-upload>: abort tells the truth about what OSS holds', function ()
     await setFaults({ latencyMs: 1000 });
     const name = `complete-${crypto.randomUUID()}.bin`;
     const done = next(el, 'oss-upload-complete', 40_000);
-    el.addFiles([makeFile(name, 9 * MiB).file]);
+    await el.addFiles([makeFile(name, 9 * MiB).file]);
     await until(async () => (await emulatorRequests()).some((r) => r.op === 'CompleteMultipartUpload' && r.key?.endsWith(name)), 'Complete', 40_000);
     await new Promise((r) => setTimeout(r, 200));
     el.abort();
@@ -125,7 +125,7 @@ describe('<oss-upload>: abort tells the truth about what OSS holds', function ()
       await setFaults({ latencyMs: 1500 });
       const name = `alioss-${crypto.randomUUID()}.bin`;
       const done = next(el, 'oss-upload-complete', 40_000);
-      el.addFiles([makeFile(name, size).file]);
+      await el.addFiles([makeFile(name, size).file]);
       const last = size < 100 * 1024 ? 'PutObject' : 'CompleteMultipartUpload';
       await until(async () => (await emulatorRequests()).some((r) => r.op === last && r.key?.endsWith(name)), last, 40_000);
       await new Promise((r) => setTimeout(r, 200));
@@ -141,7 +141,7 @@ describe('<oss-upload>: abort tells the truth about what OSS holds', function ()
     const events = record(el);
     await setFaults({ latencyMs: 1500 });
     const success = next(el, 'oss-upload-success', 30_000);
-    const [id] = el.addFiles([makeFile(`removed-${crypto.randomUUID()}.bin`, 64 * 1024).file]);
+    const [id] = await el.addFiles([makeFile(`removed-${crypto.randomUUID()}.bin`, 64 * 1024).file]);
     await until(() => details(events, 'oss-upload-progress').some((p) => p.loaded === p.total), 'the last byte');
     await new Promise((r) => setTimeout(r, 250));
     el.remove(id);

@@ -31,6 +31,9 @@ describe('<oss-upload>: attributes that cannot be used', function () {
     };
     const seen = await warnings(async () => {
       const el = await mount({ endpoint: '/sign', strategy: 'sts', ...bad });
+      // The core reads the settings: it loads on intent (a pointer over the element).
+      el.dispatchEvent(new PointerEvent('pointerenter'));
+      await el.updateComplete;
       // More renders (a property change, a re-render) must not repeat the warnings.
       el.multiple = true;
       await el.updateComplete;
@@ -58,7 +61,9 @@ describe('<oss-upload>: attributes that cannot be used', function () {
 
     // Another element says it again (once per element), a valid value says nothing.
     const again = await warnings(async () => {
-      await mount({ endpoint: '/sign', retries: '-1', concurrency: '2', parallel: '17' });
+      const el = await mount({ endpoint: '/sign', retries: '-1', concurrency: '2', parallel: '17' });
+      el.dispatchEvent(new PointerEvent('pointerenter'));
+      await el.updateComplete;
     });
     expect(again).to.have.length(2);
     expect(again[0]).to.contain('retries="-1"');

@@ -120,7 +120,7 @@ async function readBack(key: string): Promise<{ bytes: Uint8Array; width: number
 
 const upload = async (el: OssUpload, files: File[]) => {
   const complete = next(el, 'oss-upload-complete', 60_000);
-  el.addFiles(files);
+  await el.addFiles(files);
   return (await complete).detail;
 };
 
@@ -265,12 +265,14 @@ describe('<oss-upload> image downscaling', function () {
     console.warn = (...args: unknown[]) => warnings.push(args.map(String).join(' '));
     try {
       const el = await mount({ endpoint: '/sign', manual: true, 'image-max-dimension': 'big', 'image-quality': '80', 'image-type': 'image/gif', 'max-depth': '0' });
+      el.dispatchEvent(new PointerEvent('pointerenter')); // the core, which reads the settings, loads on intent
+      await el.updateComplete;
       el.requestUpdate();
       await el.updateComplete;
     } finally {
       console.warn = warn;
     }
-    expect(warnings).to.deep.equal([
+    expect(warnings).to.have.members([
       '<oss-upload>: image-max-dimension="big" is not valid; no downscaling is used instead.',
       '<oss-upload>: image-quality="80" is not valid; 0.85 (the default) is used instead.',
       '<oss-upload>: image-type="image/gif" is not valid; the image\'s own type is used instead.',
@@ -284,7 +286,7 @@ describe('<oss-upload> image downscaling', function () {
     const el = await mount({ endpoint: '/sign', 'image-max-dimension': '500', 'key-template': `${run}/{name}` });
     const events = record(el);
     const aborted = next(el, 'oss-upload-abort');
-    el.addFiles([new File([jpeg], 'cancel.jpg', { type: 'image/jpeg' })]);
+    await el.addFiles([new File([jpeg], 'cancel.jpg', { type: 'image/jpeg' })]);
     expect(el.files[0]!.status).to.equal('uploading');
     el.abort();
     await aborted;

@@ -59,7 +59,7 @@ describe('<oss-upload> focus', function () {
   it('Cancel, Retry and Remove by keyboard: focus moves to the next sensible control, never to <body>', async () => {
     await setFaults({ bandwidth: 64 * 1024 }); // the uploads stay under way while the keys are pressed
     const el = await mount({ endpoint: '/sign', multiple: true, retries: '0' });
-    el.addFiles(['one.bin', 'two.bin', 'three.bin'].map((name) => makeFile(name, 8 * MiB).file));
+    await el.addFiles(['one.bin', 'two.bin', 'three.bin'].map((name) => makeFile(name, 8 * MiB).file));
     await el.updateComplete;
     expect(el.files.map((f) => f.status)).to.deep.equal(['uploading', 'uploading', 'uploading']);
     part(el, 'button')!.focus();
@@ -101,7 +101,7 @@ describe('<oss-upload> focus', function () {
     await setFaults({ bandwidth: 2 * MiB });
     const el = await mount({ endpoint: '/sign', retries: '0', multiple: true });
     const stored = next(el, 'oss-upload-success', 30_000);
-    el.addFiles([makeFile('done.bin', 6 * MiB).file]);
+    await el.addFiles([makeFile('done.bin', 6 * MiB).file]);
     await el.updateComplete;
     part(el, 'button')!.focus();
     await press(el, 'Tab');
@@ -113,7 +113,7 @@ describe('<oss-upload> focus', function () {
     // A failure under the focus: the row's Retry.
     await setFaults({ bandwidth: 2 * MiB, failures: [{ op: 'PostObject', rate: 1, kind: 'error', count: 1 }] });
     const failed = next(el, 'oss-upload-error', 30_000);
-    el.addFiles([makeFile('fails.bin', 6 * MiB).file]);
+    await el.addFiles([makeFile('fails.bin', 6 * MiB).file]);
     await el.updateComplete;
     parts(el, 'cancel-button')[0]!.focus();
     expect(focused(el)).to.equal('fails.bin cancel-button');
@@ -126,7 +126,7 @@ describe('<oss-upload> focus', function () {
     await setFaults({ bandwidth: 2 * MiB });
     const el = await mount({ strategy: 'sts', endpoint: '/sts', 'part-size': '1MB', parallel: '2' });
     const name = unique('pausable.bin');
-    const [id] = el.addFiles([makeFile(name, 16 * MiB).file]);
+    const [id] = await el.addFiles([makeFile(name, 16 * MiB).file]);
     await until(() => el.files.find((f) => f.id === id)?.pausable === true, 'pause button');
     await el.updateComplete;
     part(el, 'button')!.focus();
@@ -164,7 +164,7 @@ describe('<oss-upload> focus', function () {
       if (e.detail.file.name !== large && e.detail.loaded < e.detail.total) refused.push(el.pause(e.detail.file.id));
     });
     const complete = next(el, 'oss-upload-complete', 60_000);
-    el.addFiles([makeFile(small, 20_000).file, makeFile(under, 8_000_000).file, makeFile(large, 9 * MiB).file]);
+    await el.addFiles([makeFile(small, 20_000).file, makeFile(under, 8_000_000).file, makeFile(large, 9 * MiB).file]);
     const { detail } = await complete;
     watch.disconnect();
     expect(detail.successful.map((f) => f.name).sort()).to.deep.equal([small, under, large].sort());

@@ -93,7 +93,7 @@ describe('<oss-upload> folders', function () {
     const top = uniq();
     const root = await makeTree(Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`${top}/sub/f${i}.txt`, String(i)])));
     const el = await mount({ endpoint: '/sign', multiple: true, manual: true, 'max-files': '4' });
-    el.addFiles([new File(['x'], 'already.txt')]);
+    await el.addFiles([new File(['x'], 'already.txt')]);
     const events = record(el);
     const rejected = next(el, 'oss-upload-reject');
     await dropPaths(el, [`${root}/${top}`]);

@@ -124,7 +124,7 @@ describe('<oss-upload> in a form', function () {
     const { el, form } = await inForm({ endpoint: '/sign', name: 'doc' });
     const started = next(el, 'oss-upload-start');
     const complete = next(el, 'oss-upload-complete');
-    el.addFiles([makeFile('slow.bin', 300 * 1024).file]);
+    await el.addFiles([makeFile('slow.bin', 300 * 1024).file]);
     expect(form.checkValidity(), 'queued').to.equal(false);
     await started;
     await sleep(300);
@@ -159,7 +159,7 @@ describe('<oss-upload> in a form', function () {
 
     const first = next(el, 'oss-upload-success');
     const complete = next(el, 'oss-upload-complete');
-    el.addFiles([makeFile('one.txt', 1000, 'text/plain').file, makeFile('two.bin', 300 * 1024).file]);
+    await el.addFiles([makeFile('one.txt', 1000, 'text/plain').file, makeFile('two.bin', 300 * 1024).file]);
     await first;
     await sleep(100);
     expect(el.files.map((f) => f.status)).to.deep.equal(['success', 'uploading']);
@@ -190,7 +190,7 @@ describe('<oss-upload> in a form', function () {
     const aborted = next(el, 'oss-upload-abort');
     // Larger than the socket buffers take at once: the reset comes while most of it is still in the
     // page (a file whose last byte has left is not cut off: it ends as OSS answers, see README "Abort").
-    el.addFiles([makeFile('running.bin', 16 * 1024 * 1024).file]);
+    await el.addFiles([makeFile('running.bin', 16 * 1024 * 1024).file]);
     await el.updateComplete;
     expect(part(el, 'file-list') !== null, 'a file list').to.equal(true);
     form.reset();

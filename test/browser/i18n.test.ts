@@ -5,7 +5,7 @@
 // `dir` is the text direction, and sizes stay readable in right-to-left text.
 import { expect } from '@open-wc/testing';
 import type { OssUpload } from '../../src/oss-upload.js';
-import { DEFAULT_STRINGS, type OssUploadStrings } from '../../src/oss-upload.js';
+import { DEFAULT_STRINGS, type OssUploadStrings } from '../../src/core.js';
 import { languageOf } from '../../src/locales/index.js';
 import { formatsFor } from '../../src/ui/format.js';
 import { cleanup, makeFile, mount, next, part, parts, setFaults } from './support.js';
@@ -79,7 +79,7 @@ describe('<oss-upload> languages', function () {
     watch.disconnect();
     expect(seen, 'never English first').to.deep.equal(['选择文件']);
     expect(text(el, 'hint')).to.equal('或将文件拖到此处');
-    el.addFiles([new File([new Uint8Array(19_968)], '照片.png', { type: 'image/png' })]);
+    await el.addFiles([new File([new Uint8Array(19_968)], '照片.png', { type: 'image/png' })]);
     await el.updateComplete;
     const kb = new Intl.NumberFormat('zh-CN', { style: 'unit', unit: 'kilobyte', maximumFractionDigits: 1 }).format(19.5);
     expect(text(el, 'file-size')).to.equal(kb);
@@ -135,12 +135,12 @@ describe('<oss-upload> languages', function () {
 
   it('a language without a table shows English words with that locale\'s numbers; an invalid lang falls back to English', async () => {
     const { el } = await region('de-DE', { endpoint: '/sign', manual: true });
-    el.addFiles([new File([new Uint8Array(19_968)], 'a.bin')]);
+    await el.addFiles([new File([new Uint8Array(19_968)], 'a.bin')]);
     await el.updateComplete;
     expect(text(el, 'button')).to.equal('Choose a file');
     expect(text(el, 'file-size')).to.equal('19,5 kB');
     const { el: odd } = await region('x-invalid-tag!', { endpoint: '/sign', manual: true });
-    odd.addFiles([new File([new Uint8Array(19_968)], 'a.bin')]);
+    await odd.addFiles([new File([new Uint8Array(19_968)], 'a.bin')]);
     await odd.updateComplete;
     expect([text(odd, 'button'), text(odd, 'file-size')]).to.deep.equal(['Choose a file', '19.5 kB']);
   });
@@ -149,7 +149,7 @@ describe('<oss-upload> languages', function () {
     const { el } = await region('zh-CN', { endpoint: '/sign', multiple: true });
     el.i18n = { chooseFiles: '上传附件', status: { pending: '未开始' } as OssUploadStrings['status'] };
     el.manual = true;
-    el.addFiles([makeFile('a.txt', 3).file]);
+    await el.addFiles([makeFile('a.txt', 3).file]);
     await el.updateComplete;
     expect([text(el, 'button'), text(el, 'hint'), text(el, 'status')]).to.deep.equal(['上传附件', '或将文件拖到此处', '未开始']);
     expect(part(el, 'remove-button')!.textContent).to.equal('移除');
@@ -202,7 +202,7 @@ describe('<oss-upload> languages', function () {
     await setFaults({ bandwidth: 3 * MiB });
     const { el } = await region('zh-CN', { endpoint: '/sign' });
     const success = next(el, 'oss-upload-success', 30_000);
-    el.addFiles([makeFile('慢.bin', 12 * MiB).file]);
+    await el.addFiles([makeFile('慢.bin', 12 * MiB).file]);
     // After a second of data the row shows the speed and the time left.
     let status = '';
     for (let i = 0; i < 100 && !part(el, 'rate'); i++) await new Promise((r) => setTimeout(r, 50));
@@ -221,12 +221,12 @@ describe('<oss-upload> languages', function () {
     await expect(el).to.be.accessible();
     await setFaults({ bandwidth: 3 * MiB, failures: [{ op: 'PostObject', rate: 1, kind: 'error', count: 1 }] });
     const failed = next(el, 'oss-upload-error', 30_000);
-    el.addFiles([makeFile('失败.bin', 10).file]);
+    await el.addFiles([makeFile('失败.bin', 10).file]);
     await failed;
     const stored = next(el, 'oss-upload-success', 30_000);
-    el.addFiles([makeFile('上传.bin', 12 * MiB).file]);
+    await el.addFiles([makeFile('上传.bin', 12 * MiB).file]);
     for (let i = 0; i < 100 && !part(el, 'rate'); i++) await new Promise((r) => setTimeout(r, 50));
-    el.addFiles([new File([new Uint8Array(21 * MiB)], '太大.bin')]);
+    await el.addFiles([new File([new Uint8Array(21 * MiB)], '太大.bin')]);
     await el.updateComplete;
     expect(parts(el, 'file').map((f) => f.dataset['status'])).to.deep.equal(['error', 'uploading']);
     expect(part(el, 'rate')).to.exist;
@@ -249,7 +249,7 @@ describe('<oss-upload> languages', function () {
     }
     const el = await mount({ endpoint: '/sign', dir: 'rtl', 'upload-dir': 'images', manual: true });
     expect([el.dir, el.uploadDir, getComputedStyle(el).direction]).to.deep.equal(['rtl', 'images', 'rtl']);
-    el.addFiles([new File([new Uint8Array(19_968)], 'report.pdf')]);
+    await el.addFiles([new File([new Uint8Array(19_968)], 'report.pdf')]);
     await el.updateComplete;
     const size = part(el, 'file-size')!;
     expect(size.textContent).to.equal('19.5 kB');

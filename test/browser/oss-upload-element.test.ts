@@ -2,7 +2,8 @@
 // oss-upload-before, the default UI through its parts, keyboard and drag-and-drop, accessibility.
 import { expect } from '@open-wc/testing';
 import { sendKeys } from '@web/test-runner-commands';
-import { OssUpload, OssUploadSelectEvent, UploadController, UploadError, ERROR_CODES } from '../../src/oss-upload.js';
+import { OssUpload } from '../../src/oss-upload.js';
+import { OssUploadSelectEvent, UploadController, UploadError, ERROR_CODES } from '../../src/core.js';
 import {
   cleanup, clearEmulatorRequests, details, emulatorRequests, makeFile, mount, next, part, parts, record,
   resetSignCalls, setFaults, signCalls, stored,
@@ -64,7 +65,7 @@ describe('<oss-upload> element', function () {
       await clearEmulatorRequests();
       const el = await mount({ endpoint: '/sign', accept: '.png,image/jpeg,text/*', 'max-size': '1KB', 'min-size': '2', 'max-files': '2', multiple: true, manual: true });
       const events = record(el);
-      el.addFiles([
+      await el.addFiles([
         makeFile('a.gif', 10, 'image/gif').file,
         makeFile('b.PNG', 2000, 'image/png').file,
         makeFile('c.txt', 1, 'text/plain').file,
@@ -80,7 +81,7 @@ describe('<oss-upload> element', function () {
       const [selected] = details(events, 'oss-upload-select');
       expect(selected!.files.map((f) => [f.name, f.status])).to.deep.equal([['d.jpg', 'pending'], ['e.txt', 'pending']]);
       expect(el.files.map((f) => f.status)).to.deep.equal(['pending', 'pending']);
-      el.addFiles([makeFile('g.png', 10, 'image/png').file]);
+      await el.addFiles([makeFile('g.png', 10, 'image/png').file]);
       expect(details(events, 'oss-upload-reject')[1]!.files[0]!.code).to.equal('too-many-files');
       await new Promise((r) => setTimeout(r, 100));
       expect(await signCalls()).to.deep.equal({});
@@ -90,7 +91,7 @@ describe('<oss-upload> element', function () {
     it('without multiple, takes one file per selection', async () => {
       const el = await mount({ endpoint: '/sign', manual: true });
       const events = record(el);
-      el.addFiles([makeFile('one.txt', 1).file, makeFile('two.txt', 1).file]);
+      await el.addFiles([makeFile('one.txt', 1).file, makeFile('two.txt', 1).file]);
       expect(details(events, 'oss-upload-select')[0]!.files.map((f) => f.name)).to.deep.equal(['one.txt']);
       expect(details(events, 'oss-upload-reject')[0]!.files.map((f) => [f.name, f.code])).to.deep.equal([['two.txt', 'too-many-files']]);
     });
@@ -105,7 +106,7 @@ describe('<oss-upload> element', function () {
         if (e.detail.file.name === 'skip.txt') e.preventDefault();
       });
       const done = next(el, 'oss-upload-complete');
-      el.addFiles([makeFile('skip.txt', 10).file, makeFile('keep.txt', 10).file]);
+      await el.addFiles([makeFile('skip.txt', 10).file, makeFile('keep.txt', 10).file]);
       await done;
       expect(details(events, 'oss-upload-start').map((d) => d.file.name)).to.deep.equal(['keep.txt']);
       expect(details(events, 'oss-upload-success').map((d) => d.file.name)).to.deep.equal(['keep.txt']);
@@ -120,7 +121,7 @@ describe('<oss-upload> element', function () {
         e.detail.meta['owner'] = 'ada';
       });
       const success = next(el, 'oss-upload-success');
-      el.addFiles([makeFile('me.png', 10, 'image/png').file]);
+      await el.addFiles([makeFile('me.png', 10, 'image/png').file]);
       const { detail } = await success;
       expect(detail.key).to.equal('uploads/avatars/me.png');
       expect((await stored(detail.key))?.userMeta).to.deep.equal({ 'x-oss-meta-owner': 'ada' });
@@ -129,7 +130,7 @@ describe('<oss-upload> element', function () {
     it('key-template shapes the key', async () => {
       const el = await mount({ endpoint: '/sign', 'key-template': '{yyyy}/{base}-{uuid}{ext}' });
       const success = next(el, 'oss-upload-success');
-      el.addFiles([makeFile('Report 2026.PDF', 10, 'application/pdf').file]);
+      await el.addFiles([makeFile('Report 2026.PDF', 10, 'application/pdf').file]);
       const year = new Date().toISOString().slice(0, 4);
       expect((await success).detail.key).to.match(new RegExp(`^uploads/${year}/Report 2026-[0-9a-f-]{36}\\.PDF$`));
     });
@@ -137,7 +138,7 @@ describe('<oss-upload> element', function () {
     it('an unknown placeholder is an invalid-key error', async () => {
       const el = await mount({ endpoint: '/sign', 'key-template': '{nope}/{name}' });
       const error = next(el, 'oss-upload-error');
-      el.addFiles([makeFile('x.txt', 1).file]);
+      await el.addFiles([makeFile('x.txt', 1).file]);
       expect((await error).detail.code).to.equal('invalid-key');
     });
   });
@@ -146,7 +147,7 @@ describe('<oss-upload> element', function () {
     it('manual waits for upload()', async () => {
       await resetSignCalls();
       const el = await mount({ endpoint: '/sign', manual: true });
-      el.addFiles([makeFile('later.txt', 10).file]);
+      await el.addFiles([makeFile('later.txt', 10).file]);
       await new Promise((r) => setTimeout(r, 50));
       expect(el.files[0]!.status).to.equal('pending');
       expect(await signCalls()).to.deep.equal({});
@@ -160,7 +161,7 @@ describe('<oss-upload> element', function () {
       const el = await mount({ endpoint: '/sign', retries: '0' });
       const events = record(el);
       const failed = next(el, 'oss-upload-error');
-      el.addFiles([makeFile('again.txt', 10).file]);
+      await el.addFiles([makeFile('again.txt', 10).file]);
       await failed;
       await el.updateComplete;
       expect(part(el, 'file')!.dataset['status']).to.equal('error');
@@ -179,7 +180,7 @@ describe('<oss-upload> element', function () {
       expect(part(el, 'file-list')).to.equal(null);
 
       el.manual = true;
-      el.addFiles([makeFile('a.txt', 1).file]);
+      await el.addFiles([makeFile('a.txt', 1).file]);
       el.clear();
       expect(el.files).to.deep.equal([]);
     });
@@ -188,7 +189,7 @@ describe('<oss-upload> element', function () {
       await setFaults({ bandwidth: 256 * 1024 });
       const el = await mount({ endpoint: '/sign' });
       const started = next(el, 'oss-upload-start');
-      el.addFiles([makeFile('slow.bin', 2 * 1024 * 1024).file]);
+      await el.addFiles([makeFile('slow.bin', 2 * 1024 * 1024).file]);
       await started;
       await el.updateComplete;
       const aborted = next(el, 'oss-upload-abort');
@@ -209,7 +210,7 @@ describe('<oss-upload> element', function () {
   describe('default UI', () => {
     it('renders every documented part for files in different states', async () => {
       const el = await mount({ endpoint: '/sign', manual: true, multiple: true });
-      el.addFiles([makeFile('photo.png', 2500, 'image/png').file]);
+      await el.addFiles([makeFile('photo.png', 2500, 'image/png').file]);
       await el.updateComplete;
       for (const name of ['dropzone', 'button', 'hint', 'file-list', 'file', 'file-name', 'file-size', 'progress', 'status', 'remove-button']) {
         expect(part(el, name), name).to.exist;
@@ -229,7 +230,7 @@ describe('<oss-upload> element', function () {
       document.head.append(style);
       try {
         const el = await mount({ endpoint: '/sign', manual: true, class: 'styled' });
-        el.addFiles([makeFile('a.txt', 1).file]);
+        await el.addFiles([makeFile('a.txt', 1).file]);
         await el.updateComplete;
         expect(getComputedStyle(part(el, 'button')!).backgroundColor).to.equal('rgb(10, 20, 30)');
         expect(getComputedStyle(part(el, 'file-pending')!).backgroundColor).to.equal('rgb(1, 2, 3)');
@@ -317,7 +318,7 @@ describe('<oss-upload> element', function () {
       document.body.append(host);
       let seen: OssUploadSelectEvent | undefined;
       document.addEventListener('oss-upload-select', (e) => (seen = e), { once: true });
-      el.addFiles([makeFile('x.txt', 1).file]);
+      await el.addFiles([makeFile('x.txt', 1).file]);
       host.remove();
       expect(seen).to.be.instanceOf(OssUploadSelectEvent);
       expect(seen!.bubbles && seen!.composed).to.equal(true);
@@ -328,16 +329,16 @@ describe('<oss-upload> element', function () {
       const el = await mount({ endpoint: '/sign', multiple: true, 'retry-delay': '10', retries: '0' });
       await expect(el).to.be.accessible();
       const done = next(el, 'oss-upload-complete');
-      el.addFiles([makeFile('ok.txt', 10).file]);
+      await el.addFiles([makeFile('ok.txt', 10).file]);
       await done;
       await el.updateComplete;
       expect(el.shadowRoot!.querySelector('[role=status]')!.textContent).to.equal('ok.txt: Uploaded');
       await setFaults({ failures: [{ op: 'PostObject', rate: 1, kind: 'error', count: 1 }] });
       const done2 = next(el, 'oss-upload-complete');
-      el.addFiles([makeFile('fails.txt', 10).file]);
+      await el.addFiles([makeFile('fails.txt', 10).file]);
       await done2;
       el.manual = true;
-      el.addFiles([makeFile('waiting.txt', 10).file]);
+      await el.addFiles([makeFile('waiting.txt', 10).file]);
       await el.updateComplete;
       expect(parts(el, 'file').map((f) => f.dataset['status'])).to.have.members(['success', 'error', 'pending']);
       await expect(el).to.be.accessible();

@@ -64,7 +64,7 @@ describe('<oss-upload strategy="sts">', () => {
     await setFaults({ bandwidth: 2 * MiB });
     const name = uniqueName('pause.bin');
     const { file, bytes } = makeFile(name, 12 * MiB);
-    const [id] = el.addFiles([file]);
+    const [id] = await el.addFiles([file]);
     await until(el, id!, 3 * MiB);
     await el.updateComplete;
     expect(fileOf(el, id!).pausable).to.equal(true);
@@ -134,7 +134,7 @@ describe('<oss-upload strategy="sts">', () => {
     const el = await mount({ strategy: 'sts', endpoint: '/sts', 'part-size': '1MB', parallel: '2', multiple: true });
     await setFaults({ bandwidth: 2 * MiB });
     const { file, bytes } = makeFile('buttons.bin', 10 * MiB);
-    const [id] = el.addFiles([file]);
+    const [id] = await el.addFiles([file]);
     await until(el, id!, 2 * MiB);
     await el.updateComplete;
     const button = part(el, 'pause-button')!;
@@ -170,7 +170,7 @@ describe('<oss-upload strategy="sts">', () => {
     await setFaults({ bandwidth: 2 * MiB });
     const name = uniqueName('paused-abort.bin');
     const { file, bytes } = makeFile(name, 10 * MiB);
-    const [id] = el.addFiles([file]);
+    const [id] = await el.addFiles([file]);
     await until(el, id!, 2 * MiB);
     expect(el.pause(id)).to.equal(true);
     await settled(name);
@@ -200,7 +200,7 @@ describe('<oss-upload strategy="sts">', () => {
     await setFaults({ latencyMs: 1500 });
     const { file, bytes } = makeFile('small.txt', 200 * 1024, 'text/plain');
     const complete = next(el, 'oss-upload-complete', 30_000);
-    const [id] = el.addFiles([file]);
+    const [id] = await el.addFiles([file]);
     const seen: Array<string | null> = [];
     while (fileOf(el, id!).status !== 'success') {
       if (fileOf(el, id!).status === 'uploading') {
@@ -224,7 +224,7 @@ describe('<oss-upload strategy="sts">', () => {
     await setFaults({ latencyMs: 800 });
     const complete = next(el, 'oss-upload-complete', 30_000);
     const started = next(el, 'oss-upload-start');
-    const [id] = el.addFiles([makeFile('policy.txt', 1000, 'text/plain').file]);
+    const [id] = await el.addFiles([makeFile('policy.txt', 1000, 'text/plain').file]);
     await started; // the request then waits 800 ms on the emulator's latency
     expect(fileOf(el, id!).status).to.equal('uploading');
     expect(el.pause(id)).to.equal(false);
@@ -240,7 +240,7 @@ describe('<oss-upload strategy="sts">', () => {
     const events = recordAll(el);
     const failed = next(el, 'oss-upload-error');
     const name = uniqueName('longterm.txt');
-    el.addFiles([makeFile(name, 100, 'text/plain').file]);
+    await el.addFiles([makeFile(name, 100, 'text/plain').file]);
     const { detail } = await failed;
     expect([detail.code, detail.retryable]).to.deep.equal(['insecure-credentials', false]);
     expect(detail.message).to.contain('insecureAllowLongTermKeys');
@@ -253,7 +253,7 @@ describe('<oss-upload strategy="sts">', () => {
     expect(allowed.insecureAllowLongTermKeys).to.equal(true);
     const done = next(allowed, 'oss-upload-complete', 30_000);
     const { file, bytes } = makeFile('longterm-ok.txt', 100, 'text/plain');
-    allowed.addFiles([file]);
+    await allowed.addFiles([file]);
     const [success] = (await done).detail.successful;
     expect(success, 'uploaded with the opt-in').to.exist;
     expect((await stored(success!.key!))?.crc64).to.equal(crc64(bytes).toString());
@@ -271,7 +271,7 @@ describe('<oss-upload strategy="sts">', () => {
       el.fetchCredentials = raw;
     });
     const failed = next(bare, 'oss-upload-error');
-    bare.addFiles([makeFile('raw.bin', 100).file]);
+    await bare.addFiles([makeFile('raw.bin', 100).file]);
     const { detail: error } = await failed;
     expect(error.code).to.equal('credentials-invalid');
     expect(error.message).to.contain('bucket attribute');
@@ -283,7 +283,7 @@ describe('<oss-upload strategy="sts">', () => {
     await clearEmulatorRequests();
     const { file, bytes } = makeFile('raw.bin', 9 * MiB);
     const done = next(el, 'oss-upload-success', 60_000);
-    el.addFiles([file]);
+    await el.addFiles([file]);
     const { detail } = await done;
     expect(detail.key).to.match(/^uploads\/[0-9a-z]+\/raw\.bin$/);
     expect([detail.bucket, detail.url]).to.deep.equal([env.bucket, `${env.ossEndpoint}/${env.bucket}/${detail.key}`]);
@@ -300,7 +300,7 @@ describe('<oss-upload strategy="sts">', () => {
     expect(el.engine).to.equal('ali-oss');
     const { file, bytes } = makeFile('alioss-small.txt', 40 * 1024, 'text/plain');
     const done = next(el, 'oss-upload-complete', 60_000);
-    el.addFiles([file]);
+    await el.addFiles([file]);
     const [success] = (await done).detail.successful;
     expect(success, 'uploaded through ali-oss').to.exist;
     expect(loaded()).to.have.length(1);
@@ -435,7 +435,7 @@ describe('UploadController: pause and resume (headless, a scripted strategy)', (
       return s;
     });
     const el = await mount({ strategy: 'fake-settings', endpoint: '/x', manual: true });
-    el.addFiles([file('h')]);
+    await el.addFiles([file('h')]);
     el.upload();
     await sleep(0);
     const config = made.at(-1)!.options!.credentials() as Record<string, unknown>;
@@ -444,7 +444,7 @@ describe('UploadController: pause and resume (headless, a scripted strategy)', (
     el.setAttribute('engine', 'ali-oss');
     el.toggleAttribute('insecure-allow-long-term-keys', true);
     await el.updateComplete;
-    el.addFiles([file('i')]);
+    await el.addFiles([file('i')]);
     el.upload();
     await sleep(0);
     expect(made.at(-1)!.options!.credentials()).to.include({ engine: 'ali-oss', insecureAllowLongTermKeys: true });

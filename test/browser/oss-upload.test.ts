@@ -181,7 +181,7 @@ describe('<oss-upload> signed-policy', function () {
       // comes, most of the file is still in the page (once all of it has left, abort() waits for
       // OSS's answer instead: see abort-outcomes.test.ts).
       const { file } = makeFile('slow.bin', 24 * 1024 * 1024);
-      const [id] = el.addFiles([file]);
+      const [id] = await el.addFiles([file]);
       await next(el, 'oss-upload-progress');
       const aborted = next(el, 'oss-upload-abort');
       el.abort(id);
@@ -283,7 +283,7 @@ describe('<oss-upload> signed-policy', function () {
       Object.defineProperty(huge, 'size', { value: 6 * 1024 ** 3 });
       const el = await mount({ endpoint: '/sign' });
       const events = record(el);
-      el.addFiles([huge]);
+      await el.addFiles([huge]);
       const [rejected] = details(events, 'oss-upload-reject');
       expect(rejected?.files[0]?.code).to.equal('too-large-for-strategy');
       expect(rejected?.files[0]?.message).to.contain('sts');

@@ -131,7 +131,7 @@ describe('<oss-upload> proxy', function () {
       // Larger than what the server buffers and the sockets hold, so that most of it is still in the
       // page at the abort (once all of it has left, abort() waits for the answer: abort-outcomes.test.ts).
       const { file } = makeFile('proxy-abort.bin', 32 * 1024 * 1024);
-      const [id] = el.addFiles([file]);
+      const [id] = await el.addFiles([file]);
       const ours = (u: { key: string }) => u.key.endsWith('/proxy-abort.bin');
       // In the middle: the server has started the multipart upload on OSS.
       await until('the multipart upload to start', async () => (await openUploads()).some(ours));

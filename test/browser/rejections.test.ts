@@ -25,7 +25,7 @@ describe('<oss-upload> rejections', function () {
 
   it('each refused file gets a visible note naming the rule and its limit', async () => {
     const el = await mount({ endpoint: '/sign', accept: '.png,image/jpeg,text/*', 'max-size': '10MB', 'min-size': '2', 'max-files': '2', multiple: true, manual: true });
-    el.addFiles([
+    await el.addFiles([
       file('photo.png', 12 * MiB, 'image/png'),
       file('a.gif', 10, 'image/gif'),
       file('c.txt', 1, 'text/plain'),
@@ -51,11 +51,11 @@ describe('<oss-upload> rejections', function () {
 
   it('plural rules: "at most 1 file", "at most 3 files"; without multiple, one file at a time', async () => {
     const one = await mount({ endpoint: '/sign', 'max-files': '1', multiple: true, manual: true });
-    one.addFiles([file('a.txt', 1), file('b.txt', 1)]);
+    await one.addFiles([file('a.txt', 1), file('b.txt', 1)]);
     const three = await mount({ endpoint: '/sign', 'max-files': '3', multiple: true, manual: true });
-    three.addFiles([file('a.txt', 1), file('b.txt', 1), file('c.txt', 1), file('d.txt', 1)]);
+    await three.addFiles([file('a.txt', 1), file('b.txt', 1), file('c.txt', 1), file('d.txt', 1)]);
     const single = await mount({ endpoint: '/sign', manual: true });
-    single.addFiles([file('a.txt', 1), file('b.txt', 1)]);
+    await single.addFiles([file('a.txt', 1), file('b.txt', 1)]);
     await Promise.all([one.updateComplete, three.updateComplete, single.updateComplete]);
     expect(notes(one)).to.deep.equal(['b.txt was not added: the list holds at most 1 file.']);
     expect(notes(three)).to.deep.equal(['d.txt was not added: the list holds at most 3 files.']);
@@ -75,7 +75,7 @@ describe('<oss-upload> rejections', function () {
     el.manual = true;
     region.append(el);
     await el.updateComplete;
-    el.addFiles([file('照片.png', 12 * MiB, 'image/png'), file('动画.gif', 10, 'image/gif'), file('a.png', 1, 'image/png'), file('b.png', 1, 'image/png')]);
+    await el.addFiles([file('照片.png', 12 * MiB, 'image/png'), file('动画.gif', 10, 'image/gif'), file('a.png', 1, 'image/png'), file('b.png', 1, 'image/png')]);
     await el.updateComplete;
     expect(notes(el)).to.deep.equal([
       '照片.png 超过了 10 MB 的大小限制。',
@@ -93,7 +93,7 @@ describe('<oss-upload> rejections', function () {
     const said: string[] = [];
     const watch = new MutationObserver(() => said.push(liveRegion(el).textContent ?? ''));
     watch.observe(liveRegion(el), { subtree: true, childList: true, characterData: true });
-    el.addFiles([file('big.bin', 2048)]);
+    await el.addFiles([file('big.bin', 2048)]);
     await el.updateComplete;
     expect(liveRegion(el).textContent).to.equal('big.bin is larger than 1 kB.');
     // Nothing else in the widget is live, so a screen reader hears the refusal once.
@@ -101,7 +101,7 @@ describe('<oss-upload> rejections', function () {
     expect(live).to.deep.equal([liveRegion(el)]);
     expect(part(el, 'rejections')!.closest('[aria-live]')).to.equal(null);
 
-    el.addFiles([file('big.bin', 2048)]);
+    await el.addFiles([file('big.bin', 2048)]);
     await el.updateComplete;
     await el.updateComplete;
     watch.disconnect();
@@ -113,7 +113,7 @@ describe('<oss-upload> rejections', function () {
 
   it('notes are dismissed by keyboard, focus going to the next note, then to the choose button; a new choice replaces them', async () => {
     const el = await mount({ endpoint: '/sign', 'max-size': '1KB', multiple: true, manual: true });
-    el.addFiles([file('one.bin', 2048), file('two.bin', 2048), file('ok.bin', 10)]);
+    await el.addFiles([file('one.bin', 2048), file('two.bin', 2048), file('ok.bin', 10)]);
     await el.updateComplete;
     expect(notes(el)).to.deep.equal(['one.bin is larger than 1 kB.', 'two.bin is larger than 1 kB.']);
     part(el, 'button')!.focus();
@@ -129,13 +129,13 @@ describe('<oss-upload> rejections', function () {
     expect(document.activeElement).to.equal(el);
     expect(el.shadowRoot!.activeElement).to.equal(part(el, 'button'));
 
-    el.addFiles([file('three.bin', 2048)]);
+    await el.addFiles([file('three.bin', 2048)]);
     await el.updateComplete;
     expect(notes(el)).to.deep.equal(['three.bin is larger than 1 kB.']);
-    el.addFiles([file('fine.bin', 10)]); // a choice with nothing refused closes the notes of the last one
+    await el.addFiles([file('fine.bin', 10)]); // a choice with nothing refused closes the notes of the last one
     await el.updateComplete;
     expect(part(el, 'rejections')).to.equal(null);
-    el.addFiles([file('four.bin', 2048)]);
+    await el.addFiles([file('four.bin', 2048)]);
     el.clear();
     await el.updateComplete;
     expect(part(el, 'rejections')).to.equal(null);

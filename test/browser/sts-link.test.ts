@@ -165,7 +165,7 @@ describe('many files on a paced link, through <oss-upload>', () => {
       const events = record(el);
       const files = Array.from({ length: 12 }, (_, i) => makeFile(`many-${i}.bin`, 2 * MiB));
       const complete = next(el, 'oss-upload-complete', 60_000);
-      el.addFiles(files.map((f) => f.file));
+      await el.addFiles(files.map((f) => f.file));
       // The only uploads under way (a PostObject names its key in the form, not in the URL the log has).
       // sts sends to the OSS endpoint (localhost), signed-policy to the emulator's own address (127.0.0.1).
       const samples = await sample([''], complete, (r) => r.op === op, strategy === 'sts' ? env.emulatorUrl : env.ossEndpoint);

@@ -514,7 +514,7 @@ describe('sts strategy', () => {
     const el = await mount({ strategy: 'sts', endpoint: '/sts' });
     const events = record(el);
     const complete = next(el, 'oss-upload-complete', 60_000);
-    el.addFiles([new File([bytes], 'element-reload.bin', { lastModified })]);
+    await el.addFiles([new File([bytes], 'element-reload.bin', { lastModified })]);
     await complete;
     const [success] = details(events, 'oss-upload-success');
     expect(success, JSON.stringify(details(events, 'oss-upload-error'))).to.exist;
@@ -535,7 +535,7 @@ describe('sts strategy', () => {
     const events = record(el);
     const { file, bytes } = makeFile('element.bin', 20 * MiB);
     const complete = next(el, 'oss-upload-complete', 60_000);
-    el.addFiles([file]);
+    await el.addFiles([file]);
     await complete;
     const [success] = details(events, 'oss-upload-success');
     expect(success, JSON.stringify(details(events, 'oss-upload-error'))).to.exist;

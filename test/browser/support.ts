@@ -74,7 +74,7 @@ export function next<K extends keyof OssUploadEventMap>(el: HTMLElement, type: K
 /** Adds the files and waits until the queue drains. */
 export async function uploadAll(el: OssUpload, files: File[]): Promise<void> {
   const done = next(el, 'oss-upload-complete', 60_000);
-  el.addFiles(files);
+  await el.addFiles(files);
   await done;
 }
 
