@@ -67,6 +67,15 @@ export const sizeConverter: ComplexAttributeConverter<number | undefined> = {
  * @csspart resume-button - Continues a paused upload from what was stored.
  * @csspart retry-button - Uploads a failed, cancelled or skipped file again.
  * @csspart remove-button - Takes a finished file off the list.
+ * @csspart summary - The batch summary, above the list: shown while two or more files upload together, and after such a batch until the next starts or its files leave the list. It also has the part `summary-uploading`, `summary-paused` (every unfinished file paused) or `summary-done`.
+ * @csspart summary-uploading - The summary while the batch uploads.
+ * @csspart summary-paused - The summary while every unfinished file of the batch is paused.
+ * @csspart summary-done - The summary after the batch: how many files were uploaded, and failed.
+ * @csspart summary-progress - The batch's progress bar (`<progress>`).
+ * @csspart summary-text - "3 of 10 files" (finished of all), or "10 files uploaded" after the batch.
+ * @csspart summary-percent - The batch's percentage.
+ * @csspart summary-rate - The batch's speed and time left, after two seconds of data and while bytes go out (the time in a `<time datetime>`); or the paused words.
+ * @csspart summary-failed - "1 failed", after a batch with failures.
  *
  * @cssproperty --oss-upload-font-family - The font. Default the system UI font (`inherit` follows the page).
  * @cssproperty --oss-upload-accent-color - Button, progress and focus colour. Default `#1a73e8`.

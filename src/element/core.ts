@@ -22,6 +22,7 @@ import { fill, type Formats } from '../ui/format.js';
 import { renderFileList, type ListContext } from '../ui/list.js';
 import { RateMeter } from '../ui/rate.js';
 import { noteText, notesFor, renderNotes, type RejectionNote } from '../ui/rejections.js';
+import { BatchSummary } from '../ui/summary.js';
 import type { OssUpload } from '../oss-upload.js';
 import { checked, wholeFrom } from './checks.js';
 
@@ -55,6 +56,7 @@ export class ElementCore {
   readonly #controller: UploadController;
   readonly #form: FormControl;
   readonly #rates = new RateMeter();
+  readonly #summary: BatchSummary;
   /** What the latest choice refused, shown until dismissed or the next choice. */
   #notes: readonly RejectionNote[] = [];
   /** What the live region says (rendered by the shell). */
@@ -78,6 +80,7 @@ export class ElementCore {
       clear: () => this.clear(),
     });
     if (shell.formDisabled()) this.#form.disabledCallback(true);
+    this.#summary = new BatchSummary(host, this.#controller);
     if (shell.customValidity()) this.#form.setCustomValidity(shell.customValidity());
     for (const name of EVENT_NAMES) this.#controller.addEventListener(name, this.#handleControllerEvent);
     new FocusKeeper(host, () => shell.button());
@@ -255,6 +258,6 @@ export class ElementCore {
     const s = this.#shell.strings();
     const f = this.#shell.formats();
     const files = [...this.#form.restored, ...this.#controller.files];
-    return html`${renderNotes(this.#notes, s, f, this.#dismiss)}${renderFileList(files, this.#listContext(s, f))}`;
+    return html`${renderNotes(this.#notes, s, f, this.#dismiss)}${this.#summary.render(s, f)}${renderFileList(files, this.#listContext(s, f))}`;
   }
 }
