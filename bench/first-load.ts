@@ -6,7 +6,8 @@
 //   - cdn: the bundle vite.config.mjs builds (the CDN file and whatever chunks it emits), built
 //     into a temp folder.
 // Each is served by a server in this process that counts every JS response it sends (raw bytes and
-// gzip -9 of each body). Pages, each in a fresh browser context (nothing cached): signed-policy,
+// gzip -9 of each body; no-store, and each page on a port, so an origin, of its own: nothing comes
+// from a cache or an earlier page's module map). Pages: signed-policy,
 // sts, proxy and a lang="zh-CN" signed-policy page; phases: page load (network idle, no
 // interaction), after intent (the mouse over the element, then Tab into it), and by the first
 // upload (a small file chosen through the element's <input type=file>, to the emulator through the
@@ -23,7 +24,7 @@ import { tmpdir } from 'node:os';
 import { extname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import puppeteer, { type Browser } from 'puppeteer-core';
+import puppeteer, { type Browser, type ConsoleMessage, type Page } from 'puppeteer-core';
 import { build } from 'vite';
 import { startEmulator } from '../src/emulator/index.js';
 import { createProxyHandler, createSignHandler, createStsHandler, toNodeListener } from '../src/server/index.js';
@@ -198,14 +199,19 @@ async function run(options: BenchOptions): Promise<Row[]> {
       '/sts': toNodeListener(createStsHandler({ ...target, roleArn: 'acs:ram::1234567890123456:role/bench', stsEndpoint: `${emu.url}/_sts` })),
       '/proxy': toNodeListener(createProxyHandler(target)),
     };
-    browser = await puppeteer.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+    // A page that stops answering fails the bench in a minute, not puppeteer's default three.
+    browser = await puppeteer.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS, protocolTimeout: 60_000 });
     const jobs = builds.flatMap((built) => PAGES.map((page) => ({ built, page })));
     const visits = new Map<string, Visit>();
-    // A few pages at a time: most of a visit is waiting for the network to go quiet.
+    // A few pages at a time: most of a visit is waiting for the network to go quiet. Each worker
+    // keeps its tab (a new one costs seconds of renderer start-up on a busy machine), in a browser
+    // context of its own: two tabs of one context share a window, and the hidden one gets no
+    // animation frames (puppeteer's waitForSelector waits for them).
     const worker = async () => {
+      const tab = await (await browser!.createBrowserContext()).newPage();
       for (let job = jobs.shift(); job; job = jobs.shift()) {
         const id = `${job.built.form}, ${job.page.name}`;
-        visits.set(id, await visit(browser!, job.built, job.page, id, routes, work, emu.url, bucket, options));
+        visits.set(id, await visit(tab, job.built, job.page, id, routes, work, emu.url, bucket, options));
       }
     };
     await Promise.all(Array.from({ length: AT_ONCE }, worker));
@@ -219,11 +225,11 @@ async function run(options: BenchOptions): Promise<Row[]> {
 }
 
 /**
- * One page in a fresh browser context, served by a server of its own (so that visits can run side
- * by side) that notes every JS file it sends: the files of each phase, once the upload is checked.
+ * One page, served by a server of its own (so that visits can run side by side and share no
+ * origin) that notes every JS file it sends: the files of each phase, once the upload is checked.
  */
 async function visit(
-  browser: Browser, built: Built, page: PageSpec, id: string,
+  tab: Page, built: Built, page: PageSpec, id: string,
   routes: Record<string, (req: IncomingMessage, res: ServerResponse) => void>, work: string, emulatorUrl: string, bucket: string, options: BenchOptions,
 ): Promise<Visit> {
   let served: string[] = [];
@@ -256,13 +262,13 @@ async function visit(
   const content = `first load: ${id}\n`.repeat(64);
   await writeFile(filePath, content);
   const started = performance.now();
-  const context = await browser.createBrowserContext();
   const errors: string[] = [];
+  const onError = (e: unknown) => void errors.push(`pageerror: ${String(e)}`);
+  const onConsole = (m: ConsoleMessage) => void (m.type() === 'error' && errors.push(`console: ${m.text()}`));
   const fail = (what: string, err?: unknown) => new Error(`${id}: ${what}${err ? `: ${err instanceof Error ? err.message : String(err)}` : ''}${errors.length ? `\n${errors.join('\n')}` : ''}`);
   try {
-    const tab = await context.newPage();
-    tab.on('pageerror', (e) => errors.push(`pageerror: ${String(e)}`));
-    tab.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });
+    tab.on('pageerror', onError);
+    tab.on('console', onConsole);
     const idle = () => tab.waitForNetworkIdle({ idleTime: 500, timeout: WAIT_MS });
 
     await tab.goto(siteUrl, { waitUntil: 'networkidle0', timeout: WAIT_MS }).catch((e: unknown) => { throw fail('the page did not load', e); });
@@ -301,7 +307,12 @@ async function visit(
     options.log(`${id}: load ${gz(load)} kB gz, +intent ${gz(intent)}, +upload ${gz(upload)} (${Math.round(performance.now() - started)} ms)`);
     return { 'page load': load, 'after intent': intent, 'by first upload': upload };
   } finally {
-    await context.close();
+    tab.off('pageerror', onError);
+    tab.off('console', onConsole);
+    // Leave the page, so that it holds no connection to this server and sends nothing more to it.
+    await tab.goto('about:blank').catch(() => undefined);
+    // The mouse stays where it was: put it in the body's margin, off where the next element will be.
+    await tab.mouse.move(0, 0).catch(() => undefined);
     site.closeAllConnections();
     site.close();
   }
