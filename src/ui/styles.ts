@@ -1,13 +1,48 @@
 // The element's stylesheet: every colour a custom property (documented on the class in
-// src/oss-upload.ts), every piece a part.
+// src/oss-upload.ts), every piece a part. The page downloads this text as it stands (comments
+// too), so the reasons are here rather than in the CSS:
+// - Light and dark from one set of rules: each default is a light-dark() pair, resolved by the
+//   host's color-scheme (the system's, or the `theme` attribute's).
+// - Each --oss-upload-* is read once, on :host, into a private --_* that the rules use.
+// - The file list is a size container: rows lay out by the list's width (the widget may sit in a
+//   narrow column); under 30em the buttons get a line of their own, so name and status keep the row.
+// - A progress bar's outline carries its non-text contrast (3:1 on the background); the value has
+//   3:1 on the track. `progress`, not a part, so that every bar of the widget follows.
+// - The Dismiss button's border is the note's own colour: the grey border has under 3:1 on the tint.
+// - The notes set their own text colour: an inherited one vanished on their background.
+// - The pause/resume button holds both words in one cell, so it keeps its width when it toggles.
+// - Forced colours repaint an appearance:none bar's value with Canvas, like its track: the value
+//   opts out and takes Highlight. The choose button names ButtonText: its text fill (what axe reads)
+//   otherwise keeps the dark scheme's dark on-accent colour.
+// - Reduced motion: !important, so that a transition added later (or from a part) stops too.
 import { css } from 'lit';
 
 export const styles = css`
     :host {
+      --_text: var(--oss-upload-text-color, light-dark(#202124, #e8eaed));
+      --_muted: var(--oss-upload-muted-color, light-dark(#5f6368, #9aa0a6));
+      --_accent: var(--oss-upload-accent-color, light-dark(#1a73e8, #8ab4f8));
+      --_on-accent: var(--oss-upload-button-text-color, light-dark(#fff, #202124));
+      --_border: var(--oss-upload-border-color, #80868b);
+      --_divider: var(--oss-upload-divider-color, light-dark(#dadce0, #3c4043));
+      --_bg: var(--oss-upload-background, light-dark(#fff, #202124));
+      --_zone: var(--oss-upload-dropzone-background, light-dark(#f8f9fa, #292a2d));
+      --_track: var(--oss-upload-progress-track-color, light-dark(#e3e6ea, #3c4043));
+      --_success: var(--oss-upload-success-color, light-dark(#137333, #81c995));
+      --_error: var(--oss-upload-error-color, light-dark(#c5221f, #f28b82));
+      --_space: var(--oss-upload-spacing, 12px);
+      --_radius: var(--oss-upload-radius, 8px);
       display: block;
-      color: var(--oss-upload-text-color, inherit);
+      color-scheme: light dark;
+      color: var(--_text);
       font-family: var(--oss-upload-font-family, system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif);
       line-height: 1.4;
+    }
+    :host([theme='light']) {
+      color-scheme: light;
+    }
+    :host([theme='dark']) {
+      color-scheme: dark;
     }
     :host([hidden]) {
       display: none;
@@ -20,54 +55,59 @@ export const styles = css`
       flex-wrap: wrap;
       align-items: center;
       justify-content: center;
-      gap: var(--oss-upload-spacing, 12px);
-      padding: calc(var(--oss-upload-spacing, 12px) * 1.75) var(--oss-upload-spacing, 12px);
-      border: 2px dashed var(--oss-upload-border-color, #c4c7cc);
-      border-radius: var(--oss-upload-radius, 8px);
-      background: var(--oss-upload-dropzone-background, #f8f9fa);
+      gap: var(--_space);
+      padding: calc(var(--_space) * 1.75) var(--_space);
+      border: 2px dashed var(--_border);
+      border-radius: var(--_radius);
+      background: var(--_zone);
       cursor: pointer;
       text-align: center;
       transition: background-color 0.15s, border-color 0.15s;
     }
     [part~='dropzone'][data-dragover] {
-      border-color: var(--oss-upload-accent-color, #1a73e8);
-      background: var(--oss-upload-dragover-background, #e8f0fe);
+      border-color: var(--_accent);
+      background: var(--oss-upload-dragover-background, light-dark(#e8f0fe, #1d3557));
     }
     :host([disabled]) [part~='dropzone'],
     :host(:disabled) [part~='dropzone'] {
       cursor: not-allowed;
       opacity: 0.6;
     }
-    [part~='button'] {
+    button {
       font: inherit;
+      min-width: 24px;
+      min-height: 24px;
+      border-radius: calc(var(--_radius) * 0.75);
+      cursor: pointer;
+    }
+    button:disabled {
+      cursor: not-allowed;
+    }
+    button:focus-visible {
+      outline: 2px solid var(--_accent);
+      outline-offset: 2px;
+    }
+    [part~='button'] {
       font-weight: 600;
       padding: 0.5em 1.1em;
       border: 1px solid transparent;
-      border-radius: calc(var(--oss-upload-radius, 8px) * 0.75);
-      background: var(--oss-upload-accent-color, #1a73e8);
-      color: var(--oss-upload-button-text-color, #fff);
-      cursor: pointer;
+      background: var(--_accent);
+      color: var(--_on-accent);
     }
     [part~='button']:hover:not(:disabled) {
       filter: brightness(1.08);
     }
-    [part~='button']:disabled {
-      cursor: not-allowed;
-    }
-    button:focus-visible {
-      outline: 2px solid var(--oss-upload-accent-color, #1a73e8);
-      outline-offset: 2px;
-    }
     [part~='hint'] {
-      color: var(--oss-upload-muted-color, #5f6368);
+      color: var(--_muted);
     }
     [part~='file-list'] {
       list-style: none;
-      margin: var(--oss-upload-spacing, 12px) 0 0;
+      margin: var(--_space) 0 0;
       padding: 0;
-      border: 1px solid var(--oss-upload-border-color, #c4c7cc);
-      border-radius: var(--oss-upload-radius, 8px);
-      background: var(--oss-upload-background, transparent);
+      border: 1px solid var(--_divider);
+      border-radius: var(--_radius);
+      background: var(--_bg);
+      container-type: inline-size;
     }
     [part~='file'] {
       display: grid;
@@ -77,12 +117,21 @@ export const styles = css`
         'progress progress'
         'status actions';
       align-items: center;
-      column-gap: var(--oss-upload-spacing, 12px);
+      column-gap: var(--_space);
       row-gap: 6px;
-      padding: calc(var(--oss-upload-spacing, 12px) * 0.75) var(--oss-upload-spacing, 12px);
+      padding: calc(var(--_space) * 0.75) var(--_space);
+    }
+    @container (max-width: 30em) {
+      [part~='file'] {
+        grid-template-areas:
+          'name size'
+          'progress progress'
+          'status status'
+          'actions actions';
+      }
     }
     [part~='file'] + [part~='file'] {
-      border-top: 1px solid var(--oss-upload-border-color, #c4c7cc);
+      border-top: 1px solid var(--_divider);
     }
     [part~='file-name'] {
       grid-area: name;
@@ -94,80 +143,76 @@ export const styles = css`
     [part~='file-size'] {
       grid-area: size;
       justify-self: end;
-      color: var(--oss-upload-muted-color, #5f6368);
+      color: var(--_muted);
       font-size: 0.875em;
       font-variant-numeric: tabular-nums;
     }
     [part~='progress'] {
       grid-area: progress;
+    }
+    progress {
+      --_value: var(--_accent);
       width: 100%;
-      height: 6px;
+      height: 8px;
       appearance: none;
-      border: 0;
-      border-radius: 3px;
+      border: 1px solid var(--_border);
+      border-radius: 4px;
       overflow: hidden;
-      background: var(--oss-upload-progress-track-color, #e3e6ea);
-      color: var(--oss-upload-accent-color, #1a73e8);
+      background: var(--_track);
+      color: var(--_value);
     }
-    [part~='progress']::-webkit-progress-bar {
-      background: var(--oss-upload-progress-track-color, #e3e6ea);
+    progress::-webkit-progress-bar {
+      background: var(--_track);
     }
-    [part~='progress']::-webkit-progress-value {
-      background: var(--oss-upload-accent-color, #1a73e8);
+    progress::-webkit-progress-value {
+      background: var(--_value);
       transition: width 0.2s;
     }
-    [part~='progress']::-moz-progress-bar {
-      background: var(--oss-upload-accent-color, #1a73e8);
+    progress::-moz-progress-bar {
+      background: var(--_value);
     }
-    [data-status='success'] [part~='progress']::-webkit-progress-value {
-      background: var(--oss-upload-success-color, #137333);
+    [data-status='success'] progress {
+      --_value: var(--_success);
     }
-    [data-status='success'] [part~='progress']::-moz-progress-bar {
-      background: var(--oss-upload-success-color, #137333);
-    }
-    [data-status='error'] [part~='progress']::-webkit-progress-value,
-    [data-status='aborted'] [part~='progress']::-webkit-progress-value,
-    [data-status='paused'] [part~='progress']::-webkit-progress-value {
-      background: var(--oss-upload-muted-color, #5f6368);
-    }
-    [data-status='paused'] [part~='progress']::-moz-progress-bar {
-      background: var(--oss-upload-muted-color, #5f6368);
+    [data-status='error'] progress,
+    [data-status='aborted'] progress,
+    [data-status='paused'] progress {
+      --_value: var(--_muted);
     }
     [part~='status'],
     [part~='error'] {
       grid-area: status;
+      min-width: 0;
+      overflow-wrap: anywhere;
       font-size: 0.875em;
-      color: var(--oss-upload-muted-color, #5f6368);
+      color: var(--_muted);
     }
     [data-status='success'] [part~='status'] {
-      color: var(--oss-upload-success-color, #137333);
+      color: var(--_success);
     }
     [part~='error'] {
-      color: var(--oss-upload-error-color, #c5221f);
+      color: var(--_error);
     }
     .actions {
       grid-area: actions;
       display: flex;
+      flex-wrap: wrap;
       justify-content: flex-end;
       gap: 6px;
     }
     .actions button,
     [part~='dismiss-button'] {
-      font: inherit;
       font-size: 0.875em;
       padding: 0.25em 0.7em;
-      border: 1px solid var(--oss-upload-border-color, #c4c7cc);
-      border-radius: calc(var(--oss-upload-radius, 8px) * 0.75);
+      border: 1px solid var(--_border);
       background: transparent;
       color: inherit;
-      cursor: pointer;
     }
     .actions button:hover,
     [part~='dismiss-button']:hover {
-      border-color: var(--oss-upload-accent-color, #1a73e8);
-      color: var(--oss-upload-accent-color, #1a73e8);
+      border-color: var(--_accent);
+      color: var(--_accent);
     }
-    /* Both words of the pause/resume button take the same cell, so it keeps the wider one's width when it toggles. */
     .toggle {
       display: inline-grid;
     }
@@ -181,26 +226,27 @@ export const styles = css`
       list-style: none;
       display: grid;
       gap: 6px;
-      margin: var(--oss-upload-spacing, 12px) 0 0;
+      margin: var(--_space) 0 0;
       padding: 0;
     }
     [part~='rejection'] {
       display: flex;
       align-items: center;
-      gap: var(--oss-upload-spacing, 12px);
-      padding: calc(var(--oss-upload-spacing, 12px) * 0.5) var(--oss-upload-spacing, 12px);
-      border-inline-start: 3px solid var(--oss-upload-error-color, #c5221f);
-      border-radius: calc(var(--oss-upload-radius, 8px) * 0.5);
-      background: var(--oss-upload-error-background, #fce8e6);
-      /* The note's own colours, not the page's: on a dark page an inherited light colour vanished on this background. */
-      color: var(--oss-upload-error-color, #c5221f);
+      gap: var(--_space);
+      padding: calc(var(--_space) * 0.5) var(--_space);
+      border-inline-start: 3px solid var(--_error);
+      border-radius: calc(var(--_radius) * 0.5);
+      background: var(--oss-upload-error-background, light-dark(#fce8e6, #3b1f1e));
+      color: var(--_error);
     }
     [part~='rejection-text'] {
       flex: 1;
       min-width: 0;
       overflow-wrap: anywhere;
       font-size: 0.875em;
-      color: var(--oss-upload-error-color, #c5221f);
+    }
+    [part~='dismiss-button'] {
+      border-color: currentColor;
     }
     .sr-only {
       position: absolute;
@@ -212,5 +258,35 @@ export const styles = css`
       clip: rect(0 0 0 0);
       white-space: nowrap;
       border: 0;
+    }
+    @media (pointer: coarse) {
+      button {
+        min-width: 44px;
+        min-height: 44px;
+      }
+    }
+    @media (prefers-reduced-motion: reduce) {
+      *,
+      progress::-webkit-progress-value {
+        transition: none !important;
+        animation: none !important;
+      }
+    }
+    @media (forced-colors: active) {
+      [part~='button'] {
+        border-color: ButtonText;
+        color: ButtonText;
+      }
+      button:focus-visible {
+        outline-color: Highlight;
+      }
+      progress::-webkit-progress-value {
+        forced-color-adjust: none;
+        background: Highlight;
+      }
+      progress::-moz-progress-bar {
+        forced-color-adjust: none;
+        background: Highlight;
+      }
     }
 `;

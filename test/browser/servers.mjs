@@ -33,6 +33,7 @@
 import { stsPlugin } from './sts-servers.mjs'; // the sts endpoints and a second emulator that hides ETag
 import { proxyPlugin } from './proxy-servers.mjs'; // the proxy endpoints (createProxyHandler → the emulator)
 import { inputPlugin } from './input-servers.mjs'; // folders dropped and chosen for real (DevTools protocol)
+import { mediaPlugin } from './theme-servers.mjs'; // forced colours, coarse pointers and screenshots (DevTools protocol)
 
 /** Values served to the browser as `export const env = {...}` from `/__env.js`. */
 export const env = {};
@@ -194,4 +195,4 @@ export function signPlugin() {
 }
 
 /** @type {import('@web/test-runner').TestRunnerPlugin[]} */
-export const plugins = [emulatorPlugin(), signPlugin(), stsPlugin(), proxyPlugin(), inputPlugin(), envPlugin()];
+export const plugins = [emulatorPlugin(), signPlugin(), stsPlugin(), proxyPlugin(), inputPlugin(), mediaPlugin(), envPlugin()];
