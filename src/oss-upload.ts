@@ -77,18 +77,21 @@ export const sizeConverter: ComplexAttributeConverter<number | undefined> = {
  * @csspart summary-rate - The batch's speed and time left, after two seconds of data and while bytes go out (the time in a `<time datetime>`); or the paused words.
  * @csspart summary-failed - "1 failed", after a batch with failures.
  *
+ * @attr {'light' | 'dark'} theme - Forces the light or the dark colours; absent, the widget follows the system's colour scheme (`prefers-color-scheme`). Pure CSS (`:host([theme=dark])`): no property.
  * @cssproperty --oss-upload-font-family - The font. Default the system UI font (`inherit` follows the page).
- * @cssproperty --oss-upload-accent-color - Button, progress and focus colour. Default `#1a73e8`.
- * @cssproperty --oss-upload-button-text-color - Text on the button. Default `#fff`.
- * @cssproperty --oss-upload-text-color - Text colour. Default `inherit`.
- * @cssproperty --oss-upload-muted-color - Secondary text (sizes, hints, statuses). Default `#5f6368`.
- * @cssproperty --oss-upload-border-color - Drop zone and list borders. Default `#c4c7cc`.
- * @cssproperty --oss-upload-background - The file list's background. Default `transparent`.
- * @cssproperty --oss-upload-dropzone-background - The drop zone's background. Default `#f8f9fa`.
- * @cssproperty --oss-upload-dragover-background - The drop zone's background while files are over it. Default `#e8f0fe`.
- * @cssproperty --oss-upload-progress-track-color - The empty part of a progress bar. Default `#e3e6ea`.
- * @cssproperty --oss-upload-success-color - Status text of uploaded files. Default `#137333`.
- * @cssproperty --oss-upload-error-color - Error text. Default `#c5221f`.
+ * @cssproperty --oss-upload-accent-color - Button, progress and focus colour. Default `light-dark(#1a73e8, #8ab4f8)` (light, dark).
+ * @cssproperty --oss-upload-button-text-color - Text on the button. Default `light-dark(#fff, #202124)`.
+ * @cssproperty --oss-upload-text-color - Text colour. Default `light-dark(#202124, #e8eaed)`.
+ * @cssproperty --oss-upload-muted-color - Secondary text (sizes, hints, statuses). Default `light-dark(#5f6368, #9aa0a6)`.
+ * @cssproperty --oss-upload-border-color - The drop zone's, the file buttons' and the progress bars' borders (3:1 on the backgrounds). Default `#80868b`.
+ * @cssproperty --oss-upload-divider-color - The file list's outline and the lines between files (decorative). Default `light-dark(#dadce0, #3c4043)`.
+ * @cssproperty --oss-upload-background - The file list's background. Default `light-dark(#fff, #202124)`.
+ * @cssproperty --oss-upload-dropzone-background - The drop zone's background. Default `light-dark(#f8f9fa, #292a2d)`.
+ * @cssproperty --oss-upload-dragover-background - The drop zone's background while files are over it. Default `light-dark(#e8f0fe, #1d3557)`.
+ * @cssproperty --oss-upload-progress-track-color - The empty part of a progress bar. Default `light-dark(#e3e6ea, #3c4043)`.
+ * @cssproperty --oss-upload-success-color - Status text and bar of uploaded files. Default `light-dark(#137333, #81c995)`.
+ * @cssproperty --oss-upload-error-color - Error text and the notes about refused files. Default `light-dark(#c5221f, #f28b82)`.
+ * @cssproperty --oss-upload-error-background - The notes about refused files. Default `light-dark(#fce8e6, #3b1f1e)`.
  * @cssproperty --oss-upload-radius - Corner radius. Default `8px`.
  * @cssproperty --oss-upload-spacing - The base spacing unit. Default `12px`.
  *
