@@ -74,7 +74,7 @@ interface OutChunk {
 type OutFile = OutChunk | { type: 'asset'; fileName: string };
 
 /** The short name of a module id: a package name, a path under src/ without extension, a bundler helper, or `app`. */
-export function moduleName(id: string, root: string): string {
+function moduleName(id: string, root: string): string {
   const path = id.replace(/^\0/, '').replace(/\?.*$/, '');
   const nm = path.lastIndexOf('/node_modules/');
   if (nm >= 0) {
@@ -90,7 +90,7 @@ export function moduleName(id: string, root: string): string {
 }
 
 /** A chunk's label: its modules grouped by name, largest first, the first `most` of them named. */
-export function chunkLabel(modules: Record<string, { renderedLength: number }>, root: string, most = 3): string {
+function chunkLabel(modules: Record<string, { renderedLength: number }>, root: string, most = 3): string {
   const sizes = new Map<string, number>();
   for (const [id, m] of Object.entries(modules)) {
     if (m.renderedLength === 0) continue;
