@@ -289,4 +289,38 @@ export const styles = css`
         background: Highlight;
       }
     }
+    [part~='summary'] {
+      display: flex;
+      flex-wrap: wrap;
+      align-items: baseline;
+      column-gap: var(--_space);
+      row-gap: 6px;
+      margin: var(--_space) 0 0;
+      padding: calc(var(--_space) * 0.75) var(--_space);
+      border: 1px solid var(--_divider);
+      border-radius: var(--_radius);
+      background: var(--_bg);
+      font-size: 0.875em;
+      color: var(--_muted);
+    }
+    [part~='summary-progress'] {
+      flex: 1 0 100%;
+    }
+    [part~='summary-paused'] progress {
+      --_value: var(--_muted);
+    }
+    [part~='summary-text'] {
+      color: var(--_text);
+      font-weight: 500;
+    }
+    [part~='summary-percent'],
+    [part~='summary-rate'] {
+      font-variant-numeric: tabular-nums;
+    }
+    [part~='summary-rate'] {
+      margin-inline-start: auto;
+    }
+    [part~='summary-failed'] {
+      color: var(--_error);
+    }
 `;
