@@ -5,9 +5,10 @@
 //   host's color-scheme (the system's, or the `theme` attribute's).
 // - Each --oss-upload-* is read once, on :host, into a private --_* that the rules use.
 // - The file list is a size container: rows lay out by the list's width (the widget may sit in a
-//   narrow column); under 30em the buttons get a line of their own, so name and status keep the row.
+//   narrow column); under 26em the buttons get a line of their own, so name and status keep the row.
 // - A progress bar's outline carries its non-text contrast (3:1 on the background); the value has
 //   3:1 on the track. `progress`, not a part, so that every bar of the widget follows.
+// - A note's Dismiss button goes below its text when the text would get under 12em.
 // - The Dismiss button's border is the note's own colour: the grey border has under 3:1 on the tint.
 // - The notes set their own text colour: an inherited one vanished on their background.
 // - The pause/resume button holds both words in one cell, so it keeps its width when it toggles.
@@ -121,7 +122,7 @@ export const styles = css`
       row-gap: 6px;
       padding: calc(var(--_space) * 0.75) var(--_space);
     }
-    @container (max-width: 30em) {
+    @container (max-width: 26em) {
       [part~='file'] {
         grid-template-areas:
           'name size'
@@ -231,6 +232,8 @@ export const styles = css`
     }
     [part~='rejection'] {
       display: flex;
+      flex-wrap: wrap;
+      justify-content: flex-end;
       align-items: center;
       gap: var(--_space);
       padding: calc(var(--_space) * 0.5) var(--_space);
@@ -240,7 +243,7 @@ export const styles = css`
       color: var(--_error);
     }
     [part~='rejection-text'] {
-      flex: 1;
+      flex: 1 1 12em;
       min-width: 0;
       overflow-wrap: anywhere;
       font-size: 0.875em;

@@ -15,6 +15,7 @@ type Scheme = 'light' | 'dark';
 interface Media {
   scheme?: Scheme;
   forced?: boolean;
+  /** Default true: colours then change at once, instead of through a 0.15 s transition read halfway on a busy machine. */
   reducedMotion?: boolean;
   /** A touch screen: `(pointer: coarse)` matches. */
   touch?: boolean;
@@ -25,7 +26,7 @@ async function emulate(media: Media = {}): Promise<void> {
   const features = [
     { name: 'prefers-color-scheme', value: media.scheme ?? 'light' },
     { name: 'forced-colors', value: media.forced ? 'active' : 'none' },
-    { name: 'prefers-reduced-motion', value: media.reducedMotion ? 'reduce' : 'no-preference' },
+    { name: 'prefers-reduced-motion', value: media.reducedMotion ?? true ? 'reduce' : 'no-preference' },
   ];
   await executeServerCommand('oss-media:emulate', { features, touch: media.touch ?? false });
   document.body.style.background = media.scheme === 'dark' ? '#121212' : '#fff';
@@ -33,8 +34,8 @@ async function emulate(media: Media = {}): Promise<void> {
   await settle();
 }
 
-/** Colours change with a transition (0.15 s) unless motion is reduced: judge them once it is over. */
-const settle = () => new Promise((r) => setTimeout(r, 300));
+/** A moment for the page to restyle. */
+const settle = () => new Promise((r) => setTimeout(r, 100));
 
 type RGBA = [number, number, number, number];
 
@@ -112,6 +113,16 @@ function measure(el: OssUpload): Measured[] {
     // The value is painted in the bar's `color`; its track is the bar's background.
     out.push({ what: `${status} progress value on its track`, ratio: contrast(colorOf(bar), backdrop(bar)), least: 3 });
   }
+  for (const summary of parts(el, 'summary')) {
+    for (const piece of summary.querySelectorAll('[part~="summary-text"], [part~="summary-percent"], [part~="summary-rate"]')) {
+      text(piece.getAttribute('part')!, piece);
+    }
+    const bar = summary.querySelector('progress');
+    if (bar) {
+      edge('summary-progress outline', bar, [backdrop(summary)]);
+      out.push({ what: 'summary-progress value on its track', ratio: contrast(colorOf(bar), backdrop(bar)), least: 3 });
+    }
+  }
   for (const note of parts(el, 'rejection')) {
     text('rejection-text', note.querySelector('[part~="rejection-text"]'));
     const dismiss = note.querySelector('button')!;
@@ -148,8 +159,9 @@ async function until(check: () => boolean, what: string, ms = 30_000): Promise<v
 const unique = (name: string) => name.replace(/(\.[^.]*)?$/, (ext) => `-${crypto.randomUUID().slice(0, 8)}${ext}`);
 
 /**
- * An sts element holding a file in every state: stored, failed (a key with no name), paused (multipart, paused by its
- * button), still uploading (on a slowed link) and a refused one (over max-size).
+ * An sts element holding a file in every state: stored, failed (a key with no name), two still uploading (on a
+ * slowed link, the batch summary showing their speed), paused (multipart, paused by its button) and a refused one
+ * (over max-size).
  */
 async function everyState(): Promise<OssUpload> {
   const el = await mount({ strategy: 'sts', endpoint: '/sts', multiple: true, retries: '0', 'part-size': '1MB', parallel: '2', 'max-size': '20MB' });
@@ -161,8 +173,9 @@ async function everyState(): Promise<OssUpload> {
   await next(el, 'oss-upload-error');
   // The slow one first, under way with its speed shown; then one paused as soon as it can pause.
   await setFaults({ bandwidth: 256 * 1024 });
-  const [going] = await el.addFiles([makeFile(unique('uploading.bin'), 16 * MiB).file]);
-  await until(() => (el.files.find((f) => f.id === going)?.percent ?? 0) > 0 && !!el.shadowRoot!.querySelector('[part~="rate"]'), 'progress and speed', 60_000);
+  const [going] = await el.addFiles([makeFile(unique('uploading.bin'), 16 * MiB).file, makeFile(unique('uploading-too.bin'), 16 * MiB).file]);
+  await until(() => (el.files.find((f) => f.id === going)?.percent ?? 0) > 0 && !!el.shadowRoot!.querySelector('[part~="rate"]')
+    && !!el.shadowRoot!.querySelector('[part~="summary-rate"]'), 'progress and speed', 60_000);
   // Its next parts crawl: it is still under way when the last test runs.
   await setFaults({ bandwidth: 16 * 1024 });
   const [paused] = await el.addFiles([makeFile(unique('paused.bin'), 16 * MiB).file]);
@@ -172,7 +185,8 @@ async function everyState(): Promise<OssUpload> {
   await el.addFiles([new File([new Uint8Array(21 * MiB)], 'too-big.bin')]);
   await el.updateComplete;
   const states = el.files.map((f) => f.status).sort();
-  expect(states).to.deep.equal(['error', 'paused', 'success', 'uploading']);
+  expect(states).to.deep.equal(['error', 'paused', 'success', 'uploading', 'uploading']);
+  expect(part(el, 'summary'), 'the batch summary').to.not.equal(null);
   expect(parts(el, 'rejection')).to.have.length(1);
   return el;
 }
@@ -248,6 +262,7 @@ describe('<oss-upload> themes', function () {
       const s = getComputedStyle(n);
       return s.transitionDuration.split(',').some((d) => parseFloat(d) > 0) || s.animationName !== 'none';
     }).map((n) => n.getAttribute('part') ?? n.localName);
+    await emulate({ reducedMotion: false });
     expect(moving()).to.include('dropzone'); // the test can see a transition
     await emulate({ reducedMotion: true });
     expect(moving()).to.deep.equal([]);
@@ -266,7 +281,7 @@ describe('<oss-upload> themes, in every state', function () {
     el = await everyState();
   });
   beforeEach(async () => {
-    expect(el.files.map((f) => f.status).sort()).to.deep.equal(['error', 'paused', 'success', 'uploading']);
+    expect(el.files.map((f) => f.status).sort()).to.deep.equal(['error', 'paused', 'success', 'uploading', 'uploading']);
     expect(parts(el, 'rejection')).to.have.length(1);
   });
   afterEach(reset);
