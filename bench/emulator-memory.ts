@@ -132,7 +132,7 @@ function plannedStream(p: Planned): { stream: Readable; handedOut: () => number 
 // ---------------------------------------------------------------------------
 // The emulator as a child process
 
-interface Child {
+export interface Child {
   proc: ChildProcess;
   pid: number;
   url: string;
@@ -144,7 +144,7 @@ interface Child {
   output(): string;
 }
 
-async function startChild(dataDir: string): Promise<Child> {
+export async function startChild(dataDir: string): Promise<Child> {
   const proc = spawn(process.execPath, ['--import', 'tsx', CLI, '--port', '0', '--data', dataDir], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
