@@ -1,8 +1,10 @@
 // The batch summary: the smoothing meter alone (samples in, estimate out), then <oss-upload>'s
 // `summary` part against the emulator on a paced link — hidden for one file, "n of m" moving,
 // speed and time left only after two seconds of data, a time left that does not count down while
-// everything is paused, the outcome after the batch, Chinese words and numbers, axe clean.
+// everything is paused, the outcome after the batch, Chinese words and numbers, axe clean (light,
+// dark, forced colours; media switched by theme-servers.mjs's command).
 import { expect } from '@open-wc/testing';
+import { executeServerCommand } from '@web/test-runner-commands';
 import type { OssUpload } from '../../src/oss-upload.js';
 import { BatchMeter } from '../../src/ui/rate.js';
 import { cleanup, makeFile, mount, next, part, setFaults } from './support.js';
@@ -286,6 +288,19 @@ describe('<oss-upload> batch summary', function () {
     await el.addFiles([makeFile(unique('x.bin'), 10 * MiB).file, makeFile(unique('y.bin'), 10 * MiB).file]);
     await until(() => look(el).seconds !== undefined, 'a time left', 15_000);
     await expect(el).to.be.accessible();
+    // Dark on a light page (the summary has a background of its own), then forced colours.
+    el.setAttribute('theme', 'dark');
+    await el.updateComplete;
+    await sleep(400); // the drop zone's background transition ends
+    await expect(el).to.be.accessible();
+    el.removeAttribute('theme');
+    await executeServerCommand('oss-media:emulate', { features: [{ name: 'forced-colors', value: 'active' }] });
+    await sleep(400);
+    try {
+      await expect(el).to.be.accessible();
+    } finally {
+      await executeServerCommand('oss-media:emulate', { features: [] });
+    }
     await until(() => el.files.every((f) => f.pausable === true), 'two pausable uploads');
     el.pause();
     await el.updateComplete;
