@@ -402,7 +402,7 @@ export class OssUpload extends LitElement {
       this.#core = new ElementCore(this, {
         internals: this.#internals,
         strings: () => this.#strings,
-        formats: () => this.#language.formats,
+        locale: () => this.#language.locale,
         formDisabled: () => this.#formDisabled,
         customValidity: () => this.#customValidity,
         button: () => this.#button,

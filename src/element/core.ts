@@ -18,7 +18,7 @@ import { errorText, type OssUploadStrings } from '../locales/index.js';
 import { DEFAULT_STRATEGY } from '../strategies/index.js';
 import { IMAGE_TYPES, imageTransform } from '../transforms/index.js';
 import { FocusKeeper } from '../ui/focus.js';
-import { fill, type Formats } from '../ui/format.js';
+import { fill, formatsFor, type Formats } from '../ui/format.js';
 import { renderFileList, type ListContext } from '../ui/list.js';
 import { RateMeter } from '../ui/rate.js';
 import { noteText, notesFor, renderNotes, type RejectionNote } from '../ui/rejections.js';
@@ -31,7 +31,8 @@ export interface Shell {
   readonly internals: ElementInternals | undefined;
   /** The words of the element's language, with the `i18n` property's on top. */
   strings(): OssUploadStrings;
-  formats(): Formats;
+  /** The BCP 47 tag numbers are formatted for. */
+  locale(): string;
   /** Disabled by a `<fieldset>` (formDisabledCallback before the core arrived). */
   formDisabled(): boolean;
   /** A `setCustomValidity` message given before the core arrived. */
@@ -220,7 +221,7 @@ export class ElementCore {
     if ('file' in own.detail && !(own instanceof OssUploadRetryEvent && own.detail.operation)) this.#rates.forget(own.detail.file.id);
     // What a screen reader hears: outcomes, not every progress tick.
     const s = this.#shell.strings();
-    const f = this.#shell.formats();
+    const f = formatsFor(this.#shell.locale());
     const said = (name: string, text: string) => this.#announce(`${name}: ${text}`);
     if (own instanceof OssUploadSuccessEvent) said(own.detail.file.name, s.status.success);
     else if (own instanceof OssUploadErrorEvent) said(own.detail.file.name, errorText(s, own.detail));
@@ -256,7 +257,7 @@ export class ElementCore {
   /** The notes about refused files and the file list, under the drop zone. */
   render() {
     const s = this.#shell.strings();
-    const f = this.#shell.formats();
+    const f = formatsFor(this.#shell.locale());
     const files = [...this.#form.restored, ...this.#controller.files];
     return html`${renderNotes(this.#notes, s, f, this.#dismiss)}${this.#summary.render(s, f)}${renderFileList(files, this.#listContext(s, f))}`;
   }

@@ -4,7 +4,6 @@
 // render again when the language changes or its words arrive (tables other than English load lazily).
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { languageOf, loadStrings, loadedStrings, DEFAULT_STRINGS, type BuiltInLanguage, type OssUploadStrings } from '../locales/index.js';
-import { formatsFor, type Formats } from './format.js';
 
 /** The element, then each ancestor up to the document's root element, through shadow hosts. */
 function ancestry(el: Element): Element[] {
@@ -50,10 +49,6 @@ export class LanguageController implements ReactiveController {
   /** The built-in words for the language (English until another table has arrived). */
   get strings(): OssUploadStrings {
     return this.#strings;
-  }
-
-  get formats(): Formats {
-    return formatsFor(this.#locale);
   }
 
   /** Whether a table is still on its way (the host holds its first render meanwhile). */

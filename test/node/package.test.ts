@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { extname, join, resolve } from 'node:path';
+import { extname, join, posix, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { build, createLogger } from 'vite';
 import type { Browser } from 'puppeteer-core';
@@ -77,6 +77,24 @@ describe('package', () => {
     for (const file of [...targets, ...modules]) {
       assert.ok((await stat(join(installed, file)).catch(() => undefined))?.isFile(), `${file} is not in the package`);
     }
+  });
+
+  test('the CDN build: dist/oss-upload.bundle.js and every chunk it imports, by relative URL, are in the tarball', async () => {
+    const paths = new Set(packed.files.map((f) => f.path));
+    const seen = new Set<string>();
+    const visit = async (file: string): Promise<void> => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      assert.ok(paths.has(file), `${file} is not in the package`);
+      const code = await readFile(join(installed, file), 'utf8');
+      // Static `from"./x.js"` and dynamic import(`./x.js`) of the minified files.
+      for (const m of code.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s*)["'`](\.{1,2}\/[^"'`]+)["'`]/g)) {
+        await visit(posix.join(posix.dirname(file), m[1]!));
+      }
+    };
+    await visit('dist/oss-upload.bundle.js');
+    const chunks = [...seen].filter((f) => f.startsWith('dist/bundle/'));
+    assert.ok(chunks.length >= 4, `the core and the strategies are chunks: ${chunks.join(', ')}`);
   });
 
   test('a browser-only install is Lit and its dependencies: at most 10 packages', async () => {
