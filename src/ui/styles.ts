@@ -5,7 +5,8 @@
 //   host's color-scheme (the system's, or the `theme` attribute's).
 // - Each --oss-upload-* is read once, on :host, into a private --_* that the rules use.
 // - The file list is a size container: rows lay out by the list's width (the widget may sit in a
-//   narrow column); under 26em the buttons get a line of their own, so name and status keep the row.
+//   narrow column); under 26em the buttons get a line of their own, with the size before them, so
+//   the name and the status keep the row's width and the status never runs under the buttons.
 // - A progress bar's outline carries its non-text contrast (3:1 on the background); the value has
 //   3:1 on the track. `progress`, not a part, so that every bar of the widget follows.
 // - A note's Dismiss button goes below its text when the text would get under 12em.
@@ -125,10 +126,11 @@ export const styles = css`
     @container (max-width: 26em) {
       [part~='file'] {
         grid-template-areas:
-          'name size'
+          'name name'
           'progress progress'
           'status status'
-          'actions actions';
+          'size actions';
+        grid-template-columns: auto minmax(0, 1fr);
       }
     }
     [part~='file'] + [part~='file'] {
@@ -144,6 +146,7 @@ export const styles = css`
     [part~='file-size'] {
       grid-area: size;
       justify-self: end;
+      white-space: nowrap;
       color: var(--_muted);
       font-size: 0.875em;
       font-variant-numeric: tabular-nums;

@@ -335,7 +335,7 @@ describe('<oss-upload> themes, in every state', function () {
     for (const row of parts(el, 'file')) {
       const name = row.querySelector('[part~="file-name"]')!.getBoundingClientRect();
       if (name.width < leastName) problems.push(`${row.dataset['status']}: the name is ${name.width} px wide`);
-      const pieces = [...row.querySelectorAll<HTMLElement>('[part~="file-name"], [part~="file-size"], [part~="status"], [part~="error"], progress, button')];
+      const pieces = [...row.querySelectorAll<HTMLElement>('[part~="preview"], [part~="file-name"], [part~="file-size"], [part~="status"], [part~="error"], progress, button')];
       for (const [i, a] of pieces.entries()) {
         const ra = a.getBoundingClientRect();
         if (ra.right > host.right + 0.5 || ra.left < host.left - 0.5) problems.push(`${a.getAttribute('part')} sticks out of the widget`);
