@@ -11,6 +11,7 @@
 //   3:1 on the track. `progress`, not a part, so that every bar of the widget follows.
 // - A note's Dismiss button goes below its text when the text would get under 12em.
 // - The Dismiss button's border is the note's own colour: the grey border has under 3:1 on the tint.
+// - Files over the drop zone make its border solid: a cue that is not a colour (forced colours repaint those).
 // - The notes set their own text colour: an inherited one vanished on their background.
 // - The pause/resume button holds both words in one cell, so it keeps its width when it toggles.
 // - Forced colours repaint an appearance:none bar's value with Canvas, like its track: the value
@@ -67,6 +68,7 @@ export const styles = css`
       transition: background-color 0.15s, border-color 0.15s;
     }
     [part~='dropzone'][data-dragover] {
+      border-style: solid;
       border-color: var(--_accent);
       background: var(--oss-upload-dragover-background, light-dark(#e8f0fe, #1d3557));
     }

@@ -254,6 +254,23 @@ describe('<oss-upload> themes', function () {
     expect(getComputedStyle(part(el, 'button')!).backgroundColor).to.equal('rgb(102, 51, 153)');
   });
 
+  it('files dragged over the drop zone: its border turns solid (a cue that is not a colour), with contrast in light, dark and forced colours', async () => {
+    const el = await mount({ endpoint: '/sign', multiple: true });
+    const zone = part(el, 'dropzone')!;
+    const dataTransfer = new DataTransfer();
+    dataTransfer.items.add(makeFile('dragged.txt', 5, 'text/plain').file);
+    for (const type of ['dragenter', 'dragover']) zone.dispatchEvent(new DragEvent(type, { bubbles: true, composed: true, cancelable: true, dataTransfer }));
+    await el.updateComplete;
+    expect(zone.hasAttribute('data-dragover')).to.equal(true);
+    for (const media of [{ scheme: 'light' }, { scheme: 'dark' }, { scheme: 'light', forced: true }, { scheme: 'dark', forced: true }] as Media[]) {
+      await emulate(media);
+      const what = `${media.scheme}${media.forced ? ' forced' : ''}`;
+      expect(getComputedStyle(zone).borderTopStyle, what).to.equal('solid');
+      expect(contrast(colorOf(part(el, 'hint')!), backdrop(zone)), `${what} hint`).to.be.at.least(4.5);
+      expect(contrast(colorOf(zone, 'borderTopColor'), backdrop(zone)), `${what} border`).to.be.at.least(3);
+    }
+  });
+
   it('reduced motion: no transition or animation anywhere in the widget', async () => {
     const el = await mount({ endpoint: '/sign', multiple: true });
     await el.addFiles([makeFile(unique('moving.txt'), 2000, 'text/plain').file]);
