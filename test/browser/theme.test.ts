@@ -303,6 +303,7 @@ describe('<oss-upload> themes, in every state', function () {
   });
   afterEach(reset);
   after(async () => {
+    await executeServerCommand('oss-media:emulate', { features: [] }); // the page as it was, for whatever runs next
     await cleanup();
     for (const k of Object.keys(localStorage)) if (k.startsWith('oss-upload:')) localStorage.removeItem(k);
   });
