@@ -59,9 +59,13 @@ export const sizeConverter: ComplexAttributeConverter<number | undefined> = {
  * @csspart file-skipped - A file `oss-upload-before` skipped.
  * @csspart file-name - The file's name.
  * @csspart file-size - The file's size.
+ * @csspart preview - The 40×40 cell at the start of a file's row (absent with `previews="none"`), holding its thumbnail or icon. Decorative (`aria-hidden`); its size is `--oss-upload-preview-size`.
+ * @csspart thumbnail - An image's thumbnail (`<canvas>`, letterboxed in the cell), once decoded; until then, and for an image that cannot be decoded, the icon.
+ * @csspart file-icon - The icon of a file that has no thumbnail (inline SVG in `currentColor`). It also has the part `file-icon-<family>`: `image`, `video`, `audio`, `pdf`, `archive`, `text`, `spreadsheet` or `generic`.
  * @csspart progress - The file's progress bar (`<progress>`).
  * @csspart status - The file's status text (while it has no error).
  * @csspart error - The file's error text.
+ * @csspart mark - The ✓ before a stored file's status, or the ✗ before a failed file's error (inline SVG in the text's colour, `aria-hidden`: the words say it). It also has the part `mark-success` or `mark-error`.
  * @csspart cancel-button - Aborts the file's upload (also a paused one).
  * @csspart pause-button - Pauses the file's upload; shown while it can pause (the sts strategy's multipart uploads). The same button becomes `resume-button` when paused, so focus stays on it.
  * @csspart resume-button - Continues a paused upload from what was stored.
@@ -92,6 +96,9 @@ export const sizeConverter: ComplexAttributeConverter<number | undefined> = {
  * @cssproperty --oss-upload-success-color - Status text and bar of uploaded files. Default `light-dark(#137333, #81c995)`.
  * @cssproperty --oss-upload-error-color - Error text and the notes about refused files. Default `light-dark(#c5221f, #f28b82)`.
  * @cssproperty --oss-upload-error-background - The notes about refused files. Default `light-dark(#fce8e6, #3b1f1e)`.
+ * @cssproperty --oss-upload-preview-size - The side of a file's preview cell. Default `40px` (thumbnails are decoded for the cell's size when they are made).
+ * @cssproperty --oss-upload-preview-background - The preview cell's background (around a letterboxed thumbnail, behind an icon). Default `light-dark(#f1f3f4, #303134)`.
+ * @cssproperty --oss-upload-preview-color - The file icons' colour. Default the muted colour.
  * @cssproperty --oss-upload-radius - Corner radius. Default `8px`.
  * @cssproperty --oss-upload-spacing - The base spacing unit. Default `12px`.
  *
@@ -172,6 +179,8 @@ export class OssUpload extends LitElement {
   @property({ attribute: 'image-quality', type: Number }) imageQuality?: number;
   /** Encodes images (JPEG, PNG, WebP) to this type before upload: `image/jpeg`, `image/webp` or `image/png`. Default their own. */
   @property({ attribute: 'image-type' }) imageType?: string;
+  /** Each file's preview: `thumbnails` of images (decoded at thumbnail size) and icons for the other files, `icons` only (no image decoded), or `none` (no preview cell). */
+  @property() previews: 'thumbnails' | 'icons' | 'none' = 'thumbnails';
   /** sts: `native` (the package's own multipart engine) or `ali-oss` (ali-oss's multipartUpload, downloaded only when used). */
   @property() engine: 'native' | 'ali-oss' = 'native';
   /** sts: bytes per part, or with a unit (`16MB`); raised when 10,000 parts would not hold the file. Default: cut to the link's measured rate. */

@@ -20,6 +20,7 @@ import { IMAGE_TYPES, imageTransform } from '../transforms/index.js';
 import { FocusKeeper } from '../ui/focus.js';
 import { fill, formatsFor, type Formats } from '../ui/format.js';
 import { renderFileList, type ListContext } from '../ui/list.js';
+import { PREVIEW_MODES } from '../ui/preview.js';
 import { RateMeter } from '../ui/rate.js';
 import { noteText, notesFor, renderNotes, type RejectionNote } from '../ui/rejections.js';
 import { BatchSummary } from '../ui/summary.js';
@@ -250,6 +251,7 @@ export class ElementCore {
     const host = this.#host;
     return {
       strings, formats, rate: (id) => this.#rates.rate(id),
+      previews: checked(host, 'previews', host.previews, PREVIEW_MODES.includes(host.previews), 'thumbnails', 'thumbnails (the default)'),
       pause: (id) => host.pause(id), resume: (id) => host.resume(id), abort: (id) => host.abort(id), retry: (id) => host.retry(id), remove: (id) => host.remove(id),
     };
   }

@@ -5,10 +5,14 @@ import { repeat } from 'lit/directives/repeat.js';
 import type { UploadFileInfo } from '../events.js';
 import { errorText, type OssUploadStrings } from '../locales/index.js';
 import { fill, fillHtml, type Formats } from './format.js';
+import { mark } from './icons.js';
+import { renderPreview, type PreviewMode } from './preview.js';
 
 export interface ListContext {
   strings: OssUploadStrings;
   formats: Formats;
+  /** The `previews` attribute (thumbnails when unset). */
+  previews?: PreviewMode;
   /** Bytes per second of an uploading file, once measured. */
   rate(id: string): number | undefined;
   pause(id: string): void;
@@ -18,7 +22,10 @@ export interface ListContext {
   remove(id: string): void;
 }
 
-function renderFile(file: UploadFileInfo, c: ListContext) {
+/** A row's file: its snapshot, and the File itself while the page holds it (not for rows restored after a reload). */
+type ListedFile = UploadFileInfo & { readonly file?: Blob };
+
+function renderFile(file: ListedFile, c: ListContext) {
   const s = c.strings;
   const f = c.formats;
   const label = (template: string) => fill(template, { name: file.name });
@@ -28,13 +35,14 @@ function renderFile(file: UploadFileInfo, c: ListContext) {
   const canRemove = !unfinished;
   const rate = file.status === 'uploading' ? c.rate(file.id) : undefined;
   // Each piece of text is its own bidi paragraph (dir=auto): "19.5 kB" stays in order in an RTL widget.
-  return html`<li part="file file-${file.status}" data-status=${file.status} data-key=${file.id}>
+  return html`<li part="file file-${file.status}" data-status=${file.status} data-key=${file.id} ?data-preview=${c.previews !== 'none'}>
+    ${renderPreview(file, c.previews)}
     <span part="file-name" dir="auto" title=${file.name}>${file.name}</span>
     <bdi part="file-size">${f.bytes(file.size)}</bdi>
     <progress part="progress" max="100" .value=${file.percent} aria-label=${label(s.progressLabel)}></progress>
     ${file.error
-      ? html`<span part="error" dir="auto" title=${file.error.message}>${errorText(s, file.error)}</span>`
-      : html`<span part="status" dir="auto">${fillHtml(s.status[file.status], { percent: f.percent(file.percent) })}${rate
+      ? html`<span part="error" dir="auto" title=${file.error.message}>${file.status === 'error' ? mark('error') : nothing}${errorText(s, file.error)}</span>`
+      : html`<span part="status" dir="auto">${file.status === 'success' ? mark('success') : nothing}${fillHtml(s.status[file.status], { percent: f.percent(file.percent) })}${rate
         ? html` <span part="rate">${fillHtml(s.rate, { speed: f.speed(rate), time: f.duration((file.total - file.loaded) / rate) })}</span>`
         : nothing}</span>`}
     <span class="actions">
@@ -58,7 +66,7 @@ function renderFile(file: UploadFileInfo, c: ListContext) {
 }
 
 /** The list, or nothing while it is empty. */
-export function renderFileList(files: readonly UploadFileInfo[], c: ListContext) {
+export function renderFileList(files: readonly ListedFile[], c: ListContext) {
   if (!files.length) return nothing;
   return html`<ul part="file-list" aria-label=${c.strings.fileListLabel}>${repeat(files, (file) => file.id, (file) => renderFile(file, c))}</ul>`;
 }

@@ -18,6 +18,8 @@
 //   opts out and takes Highlight. The choose button names ButtonText: its text fill (what axe reads)
 //   otherwise keeps the dark scheme's dark on-accent colour.
 // - Reduced motion: !important, so that a transition added later (or from a part) stops too.
+// - The preview cell sits in the row's start padding, not in its grid, so the grid's areas and the
+//   narrow layout stay as they are; a thumbnail is letterboxed (contain) to show the image's shape.
 import { css } from 'lit';
 
 export const styles = css`
@@ -330,5 +332,43 @@ export const styles = css`
     }
     [part~='summary-failed'] {
       color: var(--_error);
+    }
+    :host {
+      --_preview-size: var(--oss-upload-preview-size, 40px);
+    }
+    [part~='file'][data-preview] {
+      position: relative;
+      padding-inline-start: calc(var(--_space) * 2 + var(--_preview-size));
+    }
+    [part~='preview'] {
+      position: absolute;
+      inset-inline-start: var(--_space);
+      top: calc(50% - var(--_preview-size) / 2);
+      display: flex;
+      align-items: center;
+      justify-content: center;
+      width: var(--_preview-size);
+      height: var(--_preview-size);
+      overflow: hidden;
+      border-radius: calc(var(--_radius) * 0.5);
+      background: var(--oss-upload-preview-background, light-dark(#f1f3f4, #303134));
+      color: var(--oss-upload-preview-color, var(--_muted));
+    }
+    [part~='thumbnail'] {
+      display: block;
+      width: 100%;
+      height: 100%;
+      object-fit: contain;
+    }
+    [part~='file-icon'] {
+      width: 60%;
+      height: 60%;
+    }
+    [part~='mark'] {
+      width: 1.1em;
+      height: 1.1em;
+      margin-inline-end: 0.3em;
+      vertical-align: -0.2em;
+      stroke-width: 2.5;
     }
 `;

@@ -1,0 +1,100 @@
+// The preview cell at the start of a row: the file's icon, replaced by a thumbnail once an image is
+// decoded (src/ui/preview-thumbnail.ts, loaded on the first image). The cell is decorative: the
+// row's name says which file it is.
+import { html, nothing, type ChildPart, type TemplateResult } from 'lit';
+import { AsyncDirective, directive } from 'lit/async-directive.js';
+import { fileFamily, fileIcon } from './icons.js';
+
+/** The `previews` attribute: thumbnails of images (the default), icons only (nothing decoded), or no preview cell. */
+export type PreviewMode = 'thumbnails' | 'icons' | 'none';
+export const PREVIEW_MODES: readonly string[] = ['thumbnails', 'icons', 'none'] satisfies PreviewMode[];
+
+/** What the cell is given: the file's name and type, and the File itself when the page still holds it. */
+export interface PreviewSource {
+  name: string;
+  type: string;
+  file?: Blob;
+}
+
+/** The cell's width in CSS pixels when it has no layout yet (it is 40 px unless a page restyles it). */
+const CELL = 40;
+
+/** A canvas drawing nothing and holding no pixels. */
+function empty(canvas: HTMLCanvasElement): void {
+  canvas.width = canvas.height = 0;
+}
+
+/**
+ * Whether a thumbnail is worth trying: a raster image by type (or, untyped, by extension). SVG is a
+ * document that may be any size and run its own requests: it gets the icon. A type the browser
+ * cannot decode (HEIC in Chromium) fails and keeps the icon.
+ */
+function decodable(source: PreviewSource): boolean {
+  const type = source.type.toLowerCase();
+  return type ? type.startsWith('image/') && !type.includes('svg') : /\.(jpe?g|jfif|png|gif|webp|avif|bmp)$/i.test(source.name);
+}
+
+class Preview extends AsyncDirective {
+  #canvas?: HTMLCanvasElement;
+  #job?: AbortController;
+  /** The last arguments, for a restart when the element comes back into the document. */
+  #args?: [PreviewSource, boolean];
+  #cell?: Element;
+
+  render(source: PreviewSource, _thumbnails: boolean): TemplateResult {
+    return fileIcon(fileFamily(source.name, source.type));
+  }
+
+  override update(part: ChildPart, [source, thumbnails]: [PreviewSource, boolean]) {
+    this.#cell = part.parentNode as Element;
+    // The File may change (image downscaling swaps in the smaller one); the picture does not: one decode per row.
+    this.#args = [this.#args?.[0].file ? this.#args[0] : source, thumbnails];
+    if (!thumbnails) this.#release();
+    else if (!this.#job && this.isConnected) this.#start();
+    return this.#canvas ?? this.render(source, thumbnails);
+  }
+
+  #start(): void {
+    const [source, thumbnails] = this.#args ?? [];
+    const file = source?.file;
+    if (!file || !thumbnails || !decodable(source)) return;
+    const job = (this.#job = new AbortController());
+    const width = Math.round((this.#cell?.clientWidth || CELL) * Math.min(globalThis.devicePixelRatio || 1, 3));
+    import('./preview-thumbnail.js')
+      .then((m) => m.drawThumbnail(file, width, job.signal))
+      .then((canvas) => {
+        if (job.signal.aborted) return empty(canvas);
+        canvas.setAttribute('part', 'thumbnail');
+        this.#canvas = canvas;
+        this.setValue(canvas);
+      })
+      // Undecodable (a broken or unsupported image) or gone: the icon stays, and #job stays set so it is not tried again.
+      .catch(() => undefined);
+  }
+
+  /** Stops the decode and frees the thumbnail's pixels: the row left the page or previews were turned down. */
+  #release(): void {
+    this.#job?.abort();
+    this.#job = undefined;
+    if (this.#canvas) empty(this.#canvas);
+    this.#canvas = undefined;
+  }
+
+  protected override disconnected(): void {
+    this.#release();
+  }
+
+  protected override reconnected(): void {
+    // The emptied canvas is still the part's value: the icon until the thumbnail is drawn again.
+    if (this.#args) this.setValue(this.render(...this.#args));
+    this.#start();
+  }
+}
+
+const preview = directive(Preview);
+
+/** The row's preview cell, or nothing with `previews="none"`. */
+export function renderPreview(source: PreviewSource, mode: PreviewMode | undefined) {
+  if (mode === 'none') return nothing;
+  return html`<span part="preview" aria-hidden="true">${preview(source, mode !== 'icons')}</span>`;
+}
