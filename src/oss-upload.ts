@@ -10,11 +10,12 @@ import { property, state } from 'lit/decorators.js';
 import type { UploadFile } from './controller.js';
 import type { FetchCredentials, RequestHeaders } from './credentials.js';
 import type { RejectedFile } from './events.js';
-import { mergeStrings, type OssUploadStrings } from './locales/index.js';
+import type { OssUploadStrings } from './locales/index.js';
 import { styles } from './ui/styles.js';
 import { LanguageController } from './ui/language.js';
 import { DEFAULT_MAX_DEPTH, FileIntake } from './input/index.js';
 import { checked, wholeFrom } from './element/checks.js';
+import { SHELL_WORDS, type ShellWords } from './element/words.js';
 import type { ElementCore } from './element/core.js';
 
 export type * from './core.js';
@@ -385,39 +386,37 @@ export class OssUpload extends LitElement {
     if (changed.has('required') && this.required) this.#intent();
   }
 
-  /** The first render waits for the words of a language still loading (a few ms), so they never switch under the user's eyes. */
-  protected override shouldUpdate(changed: PropertyValues<this>): boolean {
-    return super.shouldUpdate(changed) && (this.hasUpdated || !this.#language.loading);
-  }
-
   /**
-   * Also waits for the words of the element's language (`lang`, also one just changed) and for the
-   * core when its import is on its way, so that a test or an app sees them rendered.
+   * Also waits for the core when its import is on its way, and for its language's words (`lang`,
+   * also one just changed), so that a test or an app sees them rendered.
    */
   protected override async getUpdateComplete(): Promise<boolean> {
     let done: boolean;
     do {
-      await this.#language.ready;
       if (this.#loading) await this.#loading.catch(() => undefined);
+      await this.#core?.words;
       done = await super.getUpdateComplete();
-    } while (this.#language.loading || (this.#loading !== undefined && !this.#core));
+    } while ((this.#loading !== undefined && !this.#core) || this.#core?.wordsLoading);
     return done;
   }
 
   /** The core, loaded once; a failed import is tried again by the next call. */
   #load(): Promise<ElementCore> {
     if (this.#core) return Promise.resolve(this.#core);
-    this.#loading ??= import('./element/core.js').then(({ ElementCore }) => {
-      this.#core = new ElementCore(this, {
+    this.#loading ??= import('./element/core.js').then(async ({ ElementCore }) => {
+      const core = new ElementCore(this, {
         internals: this.#internals,
-        strings: () => this.#strings,
+        language: () => this.#language.language,
         locale: () => this.#language.locale,
         formDisabled: () => this.#formDisabled,
         customValidity: () => this.#customValidity,
         button: () => this.#button,
       });
+      // Its language's words first, so that what it says (notes, announcements, validation) is in that language.
+      await core.words;
+      this.#core = core;
       this.requestUpdate();
-      return this.#core;
+      return core;
     }, (cause: unknown) => {
       this.#loading = undefined;
       // `network`, as the upload errors say a lost connection: the next call tries again.
@@ -463,9 +462,9 @@ export class OssUpload extends LitElement {
     return this.renderRoot?.querySelector<HTMLElement>('[part~="button"]') ?? null;
   }
 
-  /** The words of the element's language, with the `i18n` property's on top. */
-  get #strings(): OssUploadStrings {
-    return mergeStrings(this.#language.strings, this.i18n);
+  /** The button's and the hint's words in the element's language, with the `i18n` property's on top. */
+  get #words(): ShellWords {
+    return { ...SHELL_WORDS[this.#language.language], ...this.i18n };
   }
 
   readonly #handleZoneClick = (): void => {
@@ -511,7 +510,7 @@ export class OssUpload extends LitElement {
   };
 
   protected override render() {
-    const s = this.#strings;
+    const s = this.#words;
     return html`
       <div part="dropzone" ?data-dragover=${this.dragging} @click=${this.#handleZoneClick}
         @dragenter=${this.#handleDragEnter} @dragover=${this.#handleDragOver} @dragleave=${this.#handleDragLeave} @drop=${this.#handleDrop}>

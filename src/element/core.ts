@@ -14,7 +14,7 @@ import {
 } from '../events.js';
 import { FormControl } from '../form.js';
 import { DEFAULT_KEY_TEMPLATE } from '../keys.js';
-import { errorText, type OssUploadStrings } from '../locales/index.js';
+import { DEFAULT_STRINGS, errorText, loadStrings, loadedStrings, mergeStrings, type BuiltInLanguage, type OssUploadStrings } from '../locales/index.js';
 import { DEFAULT_STRATEGY } from '../strategies/index.js';
 import { IMAGE_TYPES, imageTransform } from '../transforms/index.js';
 import { FocusKeeper } from '../ui/focus.js';
@@ -30,8 +30,8 @@ import { checked, wholeFrom } from './checks.js';
 /** What the shell hands its core: its own state that the core reads. */
 export interface Shell {
   readonly internals: ElementInternals | undefined;
-  /** The words of the element's language, with the `i18n` property's on top. */
-  strings(): OssUploadStrings;
+  /** The built-in table of the element's language (`lang`). */
+  language(): BuiltInLanguage;
   /** The BCP 47 tag numbers are formatted for. */
   locale(): string;
   /** Disabled by a `<fieldset>` (formDisabledCallback before the core arrived). */
@@ -63,6 +63,11 @@ export class ElementCore {
   #notes: readonly RejectionNote[] = [];
   /** What the live region says (rendered by the shell). */
   announcement = '';
+  /** The table of the element's language, and the language it is for (English until another has arrived). */
+  #table: OssUploadStrings = DEFAULT_STRINGS;
+  #language?: BuiltInLanguage;
+  #words: Promise<unknown> = Promise.resolve();
+  #wordsLoading = false;
 
   constructor(host: OssUpload, shell: Shell) {
     this.#host = host;
@@ -77,7 +82,7 @@ export class ElementCore {
       required: () => host.required,
       multiple: () => host.multiple,
       files: () => this.#controller.files,
-      strings: () => shell.strings(),
+      strings: () => this.#strings,
       anchor: () => shell.button(),
       clear: () => this.clear(),
     });
@@ -147,8 +152,44 @@ export class ElementCore {
     this.#host.requestUpdate();
   }
 
-  /** The element's properties, checked, as the controller's options (for the files that start afterwards). */
+  /** Settles when the words of the element's language are here. */
+  get words(): Promise<unknown> {
+    return this.#words;
+  }
+
+  /** Whether a table is on its way (until then the list shows the last language's words, English at first). */
+  get wordsLoading(): boolean {
+    return this.#wordsLoading;
+  }
+
+  /** The words of the element's language, with the `i18n` property's on top. */
+  get #strings(): OssUploadStrings {
+    return mergeStrings(this.#table, this.#host.i18n);
+  }
+
+  /** Loads the table of the element's language when that changed (tables other than English load lazily). */
+  #followLanguage(): void {
+    const language = this.#shell.language();
+    if (language === this.#language) return;
+    this.#language = language;
+    const table = loadedStrings(language);
+    this.#wordsLoading = !table;
+    if (table) {
+      this.#table = table;
+      this.#words = Promise.resolve();
+      return;
+    }
+    this.#words = loadStrings(language).then((strings) => {
+      if (this.#language !== language) return; // another language was asked for meanwhile
+      this.#table = strings;
+      this.#wordsLoading = false;
+      this.#host.requestUpdate();
+    });
+  }
+
+  /** The element's properties, checked, as the controller's options (for the files that start afterwards); its language's words. */
   sync(): void {
+    this.#followLanguage();
     const el = this.#host;
     const parallel = checked(el, 'parallel', el.parallel,
       el.parallel === undefined ? !el.hasAttribute('parallel') : wholeFrom(1)(el.parallel), undefined, 'the engine\'s default');
@@ -221,7 +262,7 @@ export class ElementCore {
     // A start, a pause or the end: measured afresh (not for a request the strategy sends again within its attempt).
     if ('file' in own.detail && !(own instanceof OssUploadRetryEvent && own.detail.operation)) this.#rates.forget(own.detail.file.id);
     // What a screen reader hears: outcomes, not every progress tick.
-    const s = this.#shell.strings();
+    const s = this.#strings;
     const f = formatsFor(this.#shell.locale());
     const said = (name: string, text: string) => this.#announce(`${name}: ${text}`);
     if (own instanceof OssUploadSuccessEvent) said(own.detail.file.name, s.status.success);
@@ -258,7 +299,7 @@ export class ElementCore {
 
   /** The notes about refused files and the file list, under the drop zone. */
   render() {
-    const s = this.#shell.strings();
+    const s = this.#strings;
     const f = formatsFor(this.#shell.locale());
     const files = [...this.#form.restored, ...this.#controller.files];
     return html`${renderNotes(this.#notes, s, f, this.#dismiss)}${this.#summary.render(s, f)}${renderFileList(files, this.#listContext(s, f))}`;

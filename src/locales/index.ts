@@ -81,20 +81,7 @@ const loaders: Record<Exclude<BuiltInLanguage, 'en'>, () => Promise<{ default: O
 const tables = new Map<BuiltInLanguage, OssUploadStrings>([['en', en]]);
 const loading = new Map<BuiltInLanguage, Promise<OssUploadStrings>>();
 
-/**
- * The table for a BCP 47 tag: Chinese by script (`zh`, `zh-CN`, `zh-SG`, `zh-Hans` → simplified;
- * `zh-TW`, `zh-HK`, `zh-Hant` → traditional), Japanese, else English.
- */
-export function languageOf(locale: string): BuiltInLanguage {
-  try {
-    const tag = new Intl.Locale(locale).maximize();
-    if (tag.language === 'zh') return tag.script === 'Hant' ? 'zh-TW' : 'zh-CN';
-    if (tag.language === 'ja') return 'ja';
-  } catch {
-    /* not a valid tag: English */
-  }
-  return 'en';
-}
+export { languageOf } from './language-of.js';
 
 /** The table if it is already here (English always is). */
 export function loadedStrings(language: BuiltInLanguage): OssUploadStrings | undefined {

@@ -1,9 +1,11 @@
 // The element's language: the `lang` of the element or of its nearest ancestor (across shadow
 // roots, as HTML's language inheritance goes), followed at run time by a MutationObserver on every
 // ancestor's `lang` (a nearer ancestor may gain one). A reactive controller: it asks its host to
-// render again when the language changes or its words arrive (tables other than English load lazily).
+// render again when the language changes. It loads no words: the element's shell has the button's
+// (src/element/words.ts) and its core loads the language's table (src/element/core.ts).
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { languageOf, loadStrings, loadedStrings, DEFAULT_STRINGS, type BuiltInLanguage, type OssUploadStrings } from '../locales/index.js';
+import type { BuiltInLanguage } from '../locales/index.js';
+import { languageOf } from '../locales/language-of.js';
 
 /** The element, then each ancestor up to the document's root element, through shadow hosts. */
 function ancestry(el: Element): Element[] {
@@ -31,10 +33,6 @@ export class LanguageController implements ReactiveController {
   readonly #observer = new MutationObserver(() => this.#resolve());
   #locale = 'en';
   #language: BuiltInLanguage = 'en';
-  #strings: OssUploadStrings = DEFAULT_STRINGS;
-  /** Settles when the words of the current language are here (at once for English). */
-  #ready: Promise<unknown> = Promise.resolve();
-  #loading = false;
 
   constructor(host: ReactiveControllerHost & HTMLElement) {
     this.#host = host;
@@ -46,18 +44,9 @@ export class LanguageController implements ReactiveController {
     return this.#locale;
   }
 
-  /** The built-in words for the language (English until another table has arrived). */
-  get strings(): OssUploadStrings {
-    return this.#strings;
-  }
-
-  /** Whether a table is still on its way (the host holds its first render meanwhile). */
-  get loading(): boolean {
-    return this.#loading;
-  }
-
-  get ready(): Promise<unknown> {
-    return this.#ready;
+  /** The built-in table for the locale (`en` for a language without one). */
+  get language(): BuiltInLanguage {
+    return this.#language;
   }
 
   hostConnected(): void {
@@ -76,19 +65,6 @@ export class LanguageController implements ReactiveController {
     if (locale === this.#locale && language === this.#language) return;
     this.#locale = locale;
     this.#language = language;
-    const table = loadedStrings(language);
-    this.#loading = !table;
-    if (table) {
-      this.#strings = table;
-      this.#ready = Promise.resolve();
-    } else {
-      this.#ready = loadStrings(language).then((strings) => {
-        if (this.#language !== language) return; // another language was asked for meanwhile
-        this.#strings = strings;
-        this.#loading = false;
-        this.#host.requestUpdate();
-      });
-    }
     this.#host.requestUpdate();
   }
 }

@@ -4,7 +4,8 @@
 import { expect } from '@open-wc/testing';
 import type { OssUpload } from '../../src/oss-upload.js';
 import { DEFAULT_KEY_TEMPLATE } from '../../src/keys.js';
-import { DEFAULT_STRINGS } from '../../src/locales/index.js';
+import { DEFAULT_STRINGS, loadStrings, type BuiltInLanguage } from '../../src/locales/index.js';
+import { SHELL_WORDS } from '../../src/element/words.js';
 import { DEFAULT_STRATEGY, getStrategy } from '../../src/strategies/index.js';
 import type { LazyStrategy } from '../../src/strategies/lazy.js';
 import { cleanup, details, errorsOf, mount, record, stored, type Recorded } from './support.js';
@@ -77,6 +78,13 @@ describe('<oss-upload> lazy core', function () {
     const el = document.createElement('oss-upload');
     expect(el.strategy).to.equal(DEFAULT_STRATEGY);
     expect(el.keyTemplate).to.equal(DEFAULT_KEY_TEMPLATE);
+  });
+
+  it('the shell\'s words (button, hint) are each language\'s table\'s', async () => {
+    for (const [language, words] of Object.entries(SHELL_WORDS)) {
+      const table = await loadStrings(language as BuiltInLanguage);
+      expect(words, language).to.deep.equal({ chooseFile: table.chooseFile, chooseFiles: table.chooseFiles, dropHint: table.dropHint, dropHintOne: table.dropHintOne });
+    }
   });
 
   it('each built-in descriptor says what its implementation says (name, largest file, concurrency, pausing)', async () => {
