@@ -9,12 +9,11 @@ import { LitElement, html, nothing, type PropertyValues, type ComplexAttributeCo
 import { property, state } from 'lit/decorators.js';
 import type { UploadFile } from './controller.js';
 import type { FetchCredentials, RequestHeaders } from './credentials.js';
-import type { RejectedFile } from './events.js';
 import type { OssUploadStrings } from './locales/index.js';
 import { styles } from './ui/styles.js';
 import { LanguageController } from './ui/language.js';
-import { DEFAULT_MAX_DEPTH, FileIntake } from './input/index.js';
-import { checked, wholeFrom } from './element/checks.js';
+import { DEFAULT_MAX_DEPTH, FileIntake, type Arrival } from './input/index.js';
+import { checked } from './element/checks.js';
 import { SHELL_WORDS, type ShellWords } from './element/words.js';
 import type { ElementCore } from './element/core.js';
 
@@ -225,11 +224,8 @@ export class OssUpload extends LitElement {
     settings: () => ({
       disabled: this.#disabled, multiple: this.multiple || this.directory, accept: this.accept, directory: this.directory,
       capture: this.capture ?? undefined, paste: this.paste,
-      maxDepth: checked(this, 'max-depth', this.maxDepth, wholeFrom(1)(this.maxDepth), DEFAULT_MAX_DEPTH, `${DEFAULT_MAX_DEPTH} (the default)`),
     }),
-    // Before the core, the list is empty: all of max-files.
-    capacity: () => (this.#core ? this.#core.capacity() : this.maxFiles !== undefined && wholeFrom(0)(this.maxFiles) ? this.maxFiles : undefined),
-    add: (files, refused) => this.#take(files, refused),
+    take: (arrival) => this.#take(arrival),
   });
   readonly #language = new LanguageController(this);
   #dragDepth = 0;
@@ -436,11 +432,12 @@ export class OssUpload extends LitElement {
   }
 
   /** Files from the picker, a drop or a paste: listed now, or once the core is there; reported as failed when it cannot load. */
-  #take(files: File[], refused: RejectedFile[]): void {
-    if (this.#core) return this.#core.add(files, refused);
-    void this.#load().then((core) => core.add(files, refused), (error: Error & { code: 'network'; retryable: boolean }) => {
+  #take(arrival: Arrival): void {
+    if (this.#core) return this.#core.take(arrival);
+    void this.#load().then((core) => core.take(arrival), (error: Error & { code: 'network'; retryable: boolean }) => {
       console.error(error);
-      for (const file of files) {
+      const lost = 'entries' in arrival ? arrival.entries.map((e) => ({ name: e.name, size: 0, type: '' })) : 'folder' in arrival ? arrival.folder : arrival.files;
+      for (const file of lost) {
         const info = { id: '', name: file.name, size: file.size, type: file.type, status: 'error', loaded: 0, total: file.size, percent: 0, attempt: 0 } as const;
         this.dispatchEvent(new CustomEvent('oss-upload-error', {
           bubbles: true, composed: true, detail: { file: info, code: error.code, message: error.message, retryable: error.retryable },

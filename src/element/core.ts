@@ -13,6 +13,8 @@ import {
   type OssUploadEvent, type RejectedFile,
 } from '../events.js';
 import { FormControl } from '../form.js';
+import { gather } from '../input/gather.js';
+import { DEFAULT_MAX_DEPTH, type Arrival } from '../input/index.js';
 import { DEFAULT_KEY_TEMPLATE } from '../keys.js';
 import { DEFAULT_STRINGS, errorText, loadStrings, loadedStrings, mergeStrings, type BuiltInLanguage, type OssUploadStrings } from '../locales/index.js';
 import { DEFAULT_STRATEGY } from '../strategies/index.js';
@@ -68,6 +70,8 @@ export class ElementCore {
   #language?: BuiltInLanguage;
   #words: Promise<unknown> = Promise.resolve();
   #wordsLoading = false;
+  /** `max-depth`, checked: how deep a dropped or chosen folder is read. */
+  #maxDepth = DEFAULT_MAX_DEPTH;
 
   constructor(host: OssUpload, shell: Shell) {
     this.#host = host;
@@ -108,10 +112,19 @@ export class ElementCore {
     return max === undefined ? undefined : Math.max(0, max - this.#controller.files.length);
   }
 
-  /** Files the user chose, dropped or pasted, after those refused before (folder limits). */
-  add(files: File[], refused: RejectedFile[]): void {
+  /** Files the user chose, dropped or pasted: folders read, then listed (a step at a time). */
+  take(arrival: Arrival): void {
     this.sync();
-    this.#controller.addFiles(files, refused);
+    const el = this.#host;
+    gather(el, arrival, {
+      maxDepth: this.#maxDepth,
+      multiple: el.multiple || el.directory,
+      capacity: this.capacity(),
+      add: (files: File[], refused: RejectedFile[]) => {
+        this.sync();
+        this.#controller.addFiles(files, refused);
+      },
+    });
   }
 
   addFiles(files: File[]): string[] {
@@ -191,6 +204,7 @@ export class ElementCore {
   sync(): void {
     this.#followLanguage();
     const el = this.#host;
+    this.#maxDepth = checked(el, 'max-depth', el.maxDepth, wholeFrom(1)(el.maxDepth), DEFAULT_MAX_DEPTH, `${DEFAULT_MAX_DEPTH} (the default)`);
     const parallel = checked(el, 'parallel', el.parallel,
       el.parallel === undefined ? !el.hasAttribute('parallel') : wholeFrom(1)(el.parallel), undefined, 'the engine\'s default');
     this.#controller.configure({

@@ -1,17 +1,18 @@
 // Where files come into <oss-upload>: the file picker (a folder with `directory`, the camera with
 // `capture`), drops (folders read recursively) and pastes (into the element, or anywhere on the
-// page with `paste`). A reactive controller: the element renders `picker()`, hands its drops to
-// `drop()`, and gets the files through `add`. Folder reading (./folders.ts) loads on the first folder.
+// page with `paste`). A reactive controller of the element's shell: the element renders `picker()`,
+// hands its drops to `drop()`, and gets what arrived through `take`, taken during the event (the
+// browser empties a drop's list after it). Reading folders and listing large choices in steps is
+// the core's (./gather.ts), so a page downloads none of it until the user acts.
 import { html, nothing, type ReactiveController, type ReactiveControllerHost } from 'lit';
-import type { RejectedFile } from '../events.js';
-import type { FolderLimits } from './folders.js';
 
 export type { FolderLimits, Gathered } from './folders.js';
 
 /** `max-depth`'s default. */
 export const DEFAULT_MAX_DEPTH = 16;
-/** Files read from one drop or choice when `max-files` does not say fewer. */
-export const FOLDER_FILE_LIMIT = 10_000;
+
+/** What came in: loose files, a drop holding folders (to read), or the files of a chosen folder (held to the folder limits). */
+export type Arrival = { files: File[] } | { entries: FileSystemEntry[] } | { folder: File[] };
 
 /** The file as one of a folder's: a dropped folder's files carry their path as a chosen folder's do. */
 export function withPath(file: File, path: string): File {
@@ -40,22 +41,13 @@ export interface IntakeSettings {
   capture?: string;
   /** Pastes anywhere on the page are taken, not only those into the element. */
   paste: boolean;
-  maxDepth: number;
 }
 
 export interface IntakeOptions {
   settings(): IntakeSettings;
-  /** Files the list can still take under `max-files`; undefined without it. */
-  capacity(): number | undefined;
-  /** Files to validate and list, after those refused before (folder limits). */
-  add(files: File[], refused: RejectedFile[]): void;
+  /** What arrived, to read and list. */
+  take(arrival: Arrival): void;
 }
-
-/**
- * Files listed per task: a large choice (a folder of 1,000 files) is listed in steps, each its own
- * `oss-upload-select`, so that the page keeps responding while the rows appear.
- */
-export const LIST_STEP = 100;
 
 /** Input types into which one types text: a paste there is the field's own. */
 const TEXT_INPUTS = new Set(['text', 'search', 'url', 'tel', 'email', 'password', 'number']);
@@ -94,35 +86,11 @@ export class FileIntake implements ReactiveController {
       accept=${s.accept ?? ''} capture=${s.capture ?? nothing} @change=${this.#handleChange} />`;
   }
 
-  /** Takes a drop's files; a dropped folder is read first (call during the drop event). */
+  /** Takes a drop's files, or its folders' entries (call during the drop event). */
   drop(data: DataTransfer | null): void {
     const entries = droppedEntries(data);
-    if (entries) {
-      const limits = this.#limits();
-      void import('./folders.js')
-        .then(({ readEntries }) => readEntries(entries, limits, withPath))
-        .then(({ files, rejected }) => this.#add(files, rejected))
-        .catch((error: unknown) => console.warn('<oss-upload>: the dropped folder could not be read.', error));
-      return;
-    }
-    if (data?.files.length) void this.#add([...data.files], []);
-  }
-
-  /** Adds the files `LIST_STEP` at a time, one task each (the refusals come with the first). */
-  async #add(files: File[], refused: RejectedFile[]): Promise<void> {
-    this.#options.add(files.slice(0, LIST_STEP), refused);
-    for (let at = LIST_STEP; at < files.length; at += LIST_STEP) {
-      await this.#host.updateComplete;
-      await new Promise((resolve) => setTimeout(resolve)); // a new task: the page paints and handles input in between
-      this.#options.add(files.slice(at, at + LIST_STEP), []);
-    }
-  }
-
-  /** How deep and how many files a drop or choice may bring. */
-  #limits(): FolderLimits {
-    const s = this.#options.settings();
-    const room = s.multiple ? this.#options.capacity() ?? FOLDER_FILE_LIMIT : 1;
-    return { maxDepth: s.maxDepth, maxFiles: Math.min(room, FOLDER_FILE_LIMIT) };
+    if (entries) this.#options.take({ entries });
+    else if (data?.files.length) this.#options.take({ files: [...data.files] });
   }
 
   readonly #handleChange = (event: Event): void => {
@@ -130,23 +98,14 @@ export class FileIntake implements ReactiveController {
     const files = [...(input.files ?? [])];
     input.value = ''; // choosing the same file again must fire change again
     if (!files.length) return;
-    // A chosen folder's files are held to a dropped folder's limits; loose files only to the list's.
-    if (files.some((f) => f.webkitRelativePath)) {
-      const limits = this.#limits();
-      void import('./folders.js').then(({ limitFolderFiles }) => {
-        const { files: kept, rejected } = limitFolderFiles(files, limits);
-        return this.#add(kept, rejected);
-      }).catch((error: unknown) => console.warn('<oss-upload>: the chosen folder could not be read.', error));
-    } else {
-      void this.#add(files, []);
-    }
+    this.#options.take(files.some((f) => f.webkitRelativePath) ? { folder: files } : { files });
   };
 
   #paste(event: ClipboardEvent): void {
     const files = event.clipboardData?.files;
     if (this.#options.settings().disabled || !files?.length) return;
     event.preventDefault();
-    void this.#add([...files], []);
+    this.#options.take({ files: [...files] });
   }
 
   readonly #handleOwnPaste = (event: ClipboardEvent): void => {
