@@ -19,6 +19,32 @@ export interface PreviewSource {
 /** The cell's width in CSS pixels when it has no layout yet (it is 40 px unless a page restyles it). */
 const CELL = 40;
 
+/** The cells waiting to come near the viewport, and what starts their decode then. */
+const waitingForView = new Map<Element, () => void>();
+let observer: IntersectionObserver | undefined;
+
+/**
+ * Calls `start` once `cell` is within a screen's height of the viewport, so that a long list (a
+ * dropped folder) decodes the images its user can see, not every one. Returns the cancel.
+ */
+function whenNearView(cell: Element, start: () => void): () => void {
+  observer ??= new IntersectionObserver((entries) => {
+    for (const entry of entries) {
+      const go = entry.isIntersecting ? waitingForView.get(entry.target) : undefined;
+      if (!go) continue;
+      observer?.unobserve(entry.target);
+      waitingForView.delete(entry.target);
+      go();
+    }
+  }, { rootMargin: '100% 0px' });
+  waitingForView.set(cell, start);
+  observer.observe(cell);
+  return () => {
+    observer?.unobserve(cell);
+    waitingForView.delete(cell);
+  };
+}
+
 /** A canvas drawing nothing and holding no pixels. */
 function empty(canvas: HTMLCanvasElement): void {
   canvas.width = canvas.height = 0;
@@ -59,9 +85,14 @@ class Preview extends AsyncDirective {
     const file = source?.file;
     if (!file || !thumbnails || !decodable(source)) return;
     const job = (this.#job = new AbortController());
-    const width = Math.round((this.#cell?.clientWidth || CELL) * Math.min(globalThis.devicePixelRatio || 1, 3));
-    import('./preview-thumbnail.js')
-      .then((m) => m.drawThumbnail(file, width, job.signal))
+    const cell = this.#cell;
+    const near = new Promise<void>((resolve) => {
+      if (!cell) return resolve();
+      job.signal.addEventListener('abort', whenNearView(cell, resolve), { once: true });
+    });
+    near
+      .then(() => import('./preview-thumbnail.js'))
+      .then((m) => m.drawThumbnail(file, Math.round((cell?.clientWidth || CELL) * Math.min(globalThis.devicePixelRatio || 1, 3)), job.signal))
       .then((canvas) => {
         if (job.signal.aborted) return empty(canvas);
         canvas.setAttribute('part', 'thumbnail');

@@ -1,7 +1,8 @@
 // <oss-upload>'s previews: a thumbnail for each image (decoded at thumbnail size, in the image's
-// proportions and orientation, two at a time, its pixels freed when the row goes away), an icon for
-// every other file (and for an image that cannot be decoded), ✓/✗ marks beside the status of
-// finished rows, the `previews` attribute (thumbnails, icons, none), and all of it accessible.
+// proportions and orientation, two at a time, when its row comes near the view, its pixels freed
+// when the row goes away), an icon for every other file (and for an image that cannot be decoded),
+// ✓/✗ marks beside the status of finished rows, the `previews` attribute (thumbnails, icons,
+// none), and all of it accessible.
 import { expect } from '@open-wc/testing';
 import type { OssUpload } from '../../src/oss-upload.js';
 import { cleanup, eventually, mount, next, part, parts, uploadAll } from './support.js';
@@ -182,6 +183,24 @@ describe('<oss-upload> previews', function () {
     expect(decodes.bitmaps.length).to.equal(2);
     // What was decoding when the rows went was closed: no bitmap keeps its pixels.
     expect(decodes.bitmaps.every((b) => b.width === 0)).to.equal(true);
+  });
+
+  it('a long list decodes the rows near the view, and the others when they are scrolled to', async () => {
+    const decodes = spyOnDecodes();
+    spies.push(decodes);
+    const el = await mount({ endpoint: '/sign', manual: true, multiple: true });
+    const files = await Promise.all(Array.from({ length: 40 }, (_, i) => image(`r${i}.png`, 60, 40)));
+    el.addFiles(files);
+    await waitForThumbnails(el, 5);
+    await pause(500);
+    const last = rows(el).at(-1)!;
+    expect(last.getBoundingClientRect().top, 'the last row is far below the view').to.be.above(2 * innerHeight);
+    expect(decodes.calls, 'decoded before scrolling').to.be.within(5, 30);
+    expect(last.querySelector('[part~="thumbnail"]') === null).to.equal(true);
+    last.scrollIntoView();
+    await eventually(async () => last.querySelector('[part~="thumbnail"]') !== null, (shown) => shown);
+    expect(last.querySelector('[part~="thumbnail"]') !== null, 'the last row once in view').to.equal(true);
+    scrollTo(0, 0);
   });
 
   it('an icon per family of file, from the extension or else the type', async () => {
