@@ -273,7 +273,10 @@ async function run(options: BenchOptions): Promise<Row[]> {
       },
     ];
 
-    const readCpu = (): Cpu => ({ emulator: procCpuMs(emu.pid), app: process.cpuUsage().user / 1000 + process.cpuUsage().system / 1000, chromium: chromiumCpuMs(browserPid) });
+    const readCpu = (): Cpu => {
+      const own = process.cpuUsage();
+      return { emulator: procCpuMs(emu.pid), app: (own.user + own.system) / 1000, chromium: chromiumCpuMs(browserPid) };
+    };
     const times = new Map<string, number[]>(scenarios.map((s) => [s.benchmark, []]));
     const cpus = new Map<string, Cpu[]>(scenarios.map((s) => [s.benchmark, []]));
     for (let round = 1; round <= rounds; round++) {
@@ -331,7 +334,7 @@ async function run(options: BenchOptions): Promise<Row[]> {
       const parts = roles.map((r) => `${r} ${perGiB((c) => c.chromium.get(r) ?? 0).toFixed(2)}`).filter((t) => !/ 0\.00$/.test(t));
       rows.push({
         benchmark: s.benchmark, metric: 'CPU per GiB: emulator', value: perGiB((c) => c.emulator), unit: 's',
-        note: `emulator child process user + system (10 ms ticks), median of ${rounds}; this process (app server) ${perGiB((c) => c.app).toFixed(2)} s`,
+        note: `emulator child process user + system (10 ms ticks), median of ${rounds}; this process (app server, and the bench driving Chromium) ${perGiB((c) => c.app).toFixed(2)} s`,
       });
       rows.push({ benchmark: s.benchmark, metric: 'CPU per GiB: Chromium', value: chromiumTotal, unit: 's', note: `every Chromium process: ${parts.join(', ')}` });
     }
