@@ -46,7 +46,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 export const signedPolicyBrowser: Benchmark = {
   name: 'signed-policy',
-  description: 'one fetch PUT vs the built element with signed-policy, sts and proxy, all to the emulator on loopback (256 MiB file from disk), with each side\'s CPU per GiB; bundle sizes',
+  description: 'one PUT (fetch, XHR) and the bare PostObject form vs the built element with signed-policy, sts and proxy, all to the emulator on loopback (256 MiB file from disk), with each side\'s CPU per GiB; bundle sizes',
   run,
 };
 
