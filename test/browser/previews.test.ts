@@ -306,6 +306,23 @@ describe('<oss-upload> previews', function () {
     expect(rows(el).map(iconOf)).to.deep.equal(['file-icon-image']);
   });
 
+  it('a previews value it does not know warns once and shows thumbnails', async () => {
+    const said: string[] = [];
+    const real = console.warn;
+    console.warn = (...args: unknown[]) => said.push(args.map(String).join(' '));
+    try {
+      const el = await mount({ endpoint: '/sign', manual: true, previews: 'big' });
+      el.addFiles([await image('a.png', 300, 200)]);
+      await waitForThumbnails(el, 1);
+      el.requestUpdate();
+      await el.updateComplete;
+      expect(thumbnails(el).length).to.equal(1);
+    } finally {
+      console.warn = real;
+    }
+    expect(said.filter((m) => m.includes('previews'))).to.deep.equal(['<oss-upload>: previews="big" is not valid; thumbnails (the default) is used instead.']);
+  });
+
   it('accessible (axe) with thumbnails, icons and marks', async () => {
     const el = await mount({ endpoint: '/sign', multiple: true });
     await uploadAll(el, [await image(`axe-${crypto.randomUUID()}.png`, 200, 100), text(`axe-${crypto.randomUUID()}.pdf`, 'application/pdf')]);
