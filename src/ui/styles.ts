@@ -5,11 +5,13 @@
 //   host's color-scheme (the system's, or the `theme` attribute's).
 // - Each --oss-upload-* is read once, on :host, into a private --_* that the rules use.
 // - The file list is a size container: rows lay out by the list's width (the widget may sit in a
-//   narrow column); under 26em the buttons get a line of their own, with the size before them, so
-//   the name and the status keep the row's width and the status never runs under the buttons.
+//   narrow column); under 26em the buttons get a line of their own and the size goes beside the bar,
+//   so the name and the status keep the row's width and the status never runs under the buttons.
 // - A progress bar's outline carries its non-text contrast (3:1 on the background); the value has
 //   3:1 on the track. `progress`, not a part, so that every bar of the widget follows.
 // - A note's Dismiss button goes below its text when the text would get under 12em.
+// - The file and note buttons never shrink (their 24px min-width replaces a flex item's auto
+//   minimum, so a word would spill out of its button): they wrap to another line instead.
 // - The Dismiss button's border is the note's own colour: the grey border has under 3:1 on the tint.
 // - Files over the drop zone make its border solid: a cue that is not a colour (forced colours repaint those).
 // - The notes set their own text colour: an inherited one vanished on their background.
@@ -131,10 +133,9 @@ export const styles = css`
       [part~='file'] {
         grid-template-areas:
           'name name'
-          'progress progress'
+          'progress size'
           'status status'
-          'size actions';
-        grid-template-columns: auto minmax(0, 1fr);
+          'actions actions';
       }
     }
     [part~='file'] + [part~='file'] {
@@ -210,6 +211,7 @@ export const styles = css`
     }
     .actions button,
     [part~='dismiss-button'] {
+      flex: none;
       font-size: 0.875em;
       padding: 0.25em 0.7em;
       border: 1px solid var(--_border);

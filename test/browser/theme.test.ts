@@ -357,6 +357,7 @@ describe('<oss-upload> themes, in every state', function () {
       for (const [i, a] of pieces.entries()) {
         const ra = a.getBoundingClientRect();
         if (ra.right > host.right + 0.5 || ra.left < host.left - 0.5) problems.push(`${a.getAttribute('part')} sticks out of the widget`);
+        if (a.localName === 'button' && a.scrollWidth > a.clientWidth + 1) problems.push(`${row.dataset['status']}: ${a.getAttribute('part')}'s label overflows it`);
         for (const b of pieces.slice(i + 1)) {
           if (overlaps(ra, b.getBoundingClientRect())) problems.push(`${row.dataset['status']}: ${a.getAttribute('part')} overlaps ${b.getAttribute('part')}`);
         }
@@ -366,7 +367,7 @@ describe('<oss-upload> themes, in every state', function () {
     return problems;
   }
 
-  it('at 320 px the row holds: the name keeps its width, the buttons move below the status instead of overlapping it', async () => {
+  it('at 320 px (and in a 200 px widget) the row holds: the name keeps its width, the buttons move below the status instead of overlapping it, no label overflows its button', async () => {
     await setViewport({ width: 320, height: 640 });
     await el.updateComplete;
     expect(el.shadowRoot!.querySelector('[part~="rate"]'), 'the speed and time left shown').to.not.equal(null);
@@ -374,6 +375,13 @@ describe('<oss-upload> themes, in every state', function () {
     const row = el.shadowRoot!.querySelector<HTMLElement>('[data-status="uploading"]')!;
     const status = row.querySelector('[part~="status"]')!.getBoundingClientRect();
     expect(row.querySelector('button')!.getBoundingClientRect().top).to.be.at.least(status.bottom - 0.5);
+    // Narrower than the demo's widget in a 320 px window (212 px rows, 40 px of it the preview).
+    el.style.maxWidth = '200px';
+    try {
+      expect(rowHolds(100)).to.deep.equal([]);
+    } finally {
+      el.style.maxWidth = '';
+    }
   });
 
   it('at 200 % zoom (a 1280 × 720 window: 640 × 360 CSS px at two device pixels each) every control is on screen and reachable', async () => {
