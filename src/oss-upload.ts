@@ -257,9 +257,11 @@ export class OssUpload extends LitElement {
    * Resolves with the accepted ids once the element's core has loaded (at once when it has);
    * rejects with `code` `network` when its code cannot be loaded.
    */
-  async addFiles(files: Iterable<File> | ArrayLike<File>): Promise<string[]> {
+  addFiles(files: Iterable<File> | ArrayLike<File>): Promise<string[]> {
     const list = Array.from(files); // now: a FileList may be emptied before the core arrives
-    return (await this.#load()).addFiles(list);
+    // Listed at once when the core is there, so that `addFiles(f); upload()` keeps its order (`manual`).
+    if (this.#core) return Promise.resolve(this.#core.addFiles(list));
+    return this.#load().then((core) => core.addFiles(list));
   }
 
   /** Starts the files waiting for it (with `manual`). */
@@ -343,7 +345,7 @@ export class OssUpload extends LitElement {
     // Before the core: said to the browser at once, and handed to the core when it arrives.
     this.#customValidity = String(message);
     this.#internals?.setValidity(this.#customValidity ? { customError: true } : {}, this.#customValidity, this.#button ?? undefined);
-    this.#then(() => {});
+    this.#intent();
   }
 
   /** @internal Called by the browser: a disabled fieldset, or the own `disabled` attribute. */
@@ -424,10 +426,13 @@ export class OssUpload extends LitElement {
     void this.#load().catch(() => undefined); // what needs the core reports a failure; a hover does not
   };
 
-  /** Runs `act` now when the core is there, else once it has loaded (in call order, after files added before); nothing without it. */
+  /**
+   * Runs `act` now when the core is there, once it has loaded when its import is on its way (in
+   * call order, after files added before); without either the list is empty: nothing to act on.
+   */
   #then(act: (core: ElementCore) => void): void {
     if (this.#core) act(this.#core);
-    else void this.#load().then(act, (error: unknown) => console.error(error));
+    else void this.#loading?.then(act, (error: unknown) => console.error(error));
   }
 
   /** Files from the picker, a drop or a paste: listed now, or once the core is there; reported as failed when it cannot load. */

@@ -74,6 +74,21 @@ describe('<oss-upload> lazy core', function () {
     expect(details(events, 'oss-upload-success')[0]?.file.id).to.equal(id);
   });
 
+  it('addFiles() then upload() without awaiting keep their order, with the core on its way and with it there (manual)', async () => {
+    const el = await mount({ endpoint: '/sign', manual: true, multiple: true });
+    el.abort(); // nothing listed and no core on its way: nothing to do
+    const events = record(el);
+    const first = successes(el, events, 1);
+    void el.addFiles([new File(['one'], 'order-1.txt')]); // the core is on its way
+    el.upload();
+    await first;
+    const second = successes(el, events, 2);
+    void el.addFiles([new File(['two'], 'order-2.txt')]); // the core is there
+    el.upload();
+    await second;
+    expect(el.files.map((f) => f.status)).to.deep.equal(['success', 'success']);
+  });
+
   it('the shell\'s literal defaults are the core\'s constants', () => {
     const el = document.createElement('oss-upload');
     expect(el.strategy).to.equal(DEFAULT_STRATEGY);
