@@ -39,7 +39,7 @@ export const sizeConverter: ComplexAttributeConverter<number | undefined> = {
  *
  * @summary A drop-in file uploader for Alibaba Cloud OSS: button, drop zone, file list with progress.
  *
- * @slot - The button's label (default "Choose files", or "Choose a file" without `multiple`).
+ * @slot - The button's label (default "Choose files", "Choose a file" without `multiple`, "Choose a folder" with `directory`).
  * @slot hint - The text beside the button in the drop zone (default "or drop them here", or "or drop it here" without `multiple`).
  *
  * @csspart dropzone - The area that takes dropped files and opens the file picker on click. While files are dragged over it the host has the `dragover` attribute and `:state(dragover)`: `oss-upload[dragover]::part(dropzone)`.
@@ -515,8 +515,8 @@ export class OssUpload extends LitElement {
     return html`
       <div part="dropzone" ?data-dragover=${this.dragging} @click=${this.#handleZoneClick}
         @dragenter=${this.#handleDragEnter} @dragover=${this.#handleDragOver} @dragleave=${this.#handleDragLeave} @drop=${this.#handleDrop}>
-        <button part="button" type="button" ?disabled=${this.#disabled}><slot>${this.multiple ? s.chooseFiles : s.chooseFile}</slot></button>
-        <span part="hint"><slot name="hint">${this.multiple ? s.dropHint : s.dropHintOne}</slot></span>
+        <button part="button" type="button" ?disabled=${this.#disabled}><slot>${this.directory ? s.chooseFolder : this.multiple ? s.chooseFiles : s.chooseFile}</slot></button>
+        <span part="hint"><slot name="hint">${this.multiple || this.directory ? s.dropHint : s.dropHintOne}</slot></span>
       </div>
       ${this.#intake.picker()}
       ${this.#core?.render() ?? nothing}

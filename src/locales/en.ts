@@ -4,6 +4,7 @@ import type { OssUploadStrings } from './index.js';
 export const en: OssUploadStrings = {
   chooseFile: 'Choose a file',
   chooseFiles: 'Choose files',
+  chooseFolder: 'Choose a folder',
   dropHint: 'or drop them here',
   dropHintOne: 'or drop it here',
   cancel: 'Cancel',

@@ -18,6 +18,8 @@ export interface OssUploadStrings {
   /** The button's label when the slot is empty; `multiple` picks the plural. */
   chooseFile: string;
   chooseFiles: string;
+  /** The button with `directory` (the picker chooses a folder). */
+  chooseFolder: string;
   /** Beside the button, in the drop zone (`dropHintOne` without `multiple`). */
   dropHint: string;
   dropHintOne: string;

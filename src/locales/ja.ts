@@ -5,6 +5,7 @@ import type { OssUploadStrings } from './index.js';
 const ja: OssUploadStrings = {
   chooseFile: 'ファイルを選択',
   chooseFiles: 'ファイルを選択',
+  chooseFolder: 'フォルダーを選択',
   dropHint: 'またはここにドラッグ＆ドロップ',
   dropHintOne: 'またはここにドラッグ＆ドロップ',
   cancel: 'キャンセル',

@@ -6,6 +6,7 @@ import type { OssUploadStrings } from './index.js';
 const zhCN: OssUploadStrings = {
   chooseFile: '选择文件',
   chooseFiles: '选择文件',
+  chooseFolder: '选择文件夹',
   dropHint: '或将文件拖到此处',
   dropHintOne: '或将文件拖到此处',
   cancel: '取消',

@@ -5,6 +5,7 @@ import type { OssUploadStrings } from './index.js';
 const zhTW: OssUploadStrings = {
   chooseFile: '選擇檔案',
   chooseFiles: '選擇檔案',
+  chooseFolder: '選擇資料夾',
   dropHint: '或將檔案拖曳到這裡',
   dropHintOne: '或將檔案拖曳到這裡',
   cancel: '取消',

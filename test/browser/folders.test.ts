@@ -111,6 +111,14 @@ describe('<oss-upload> folders', function () {
     const el = await mount({ endpoint: '/sign', directory: true, 'max-depth': '2', 'key-template': `${top}/{path}` });
     const input = el.shadowRoot!.querySelector('input[type=file]')!;
     expect(input.hasAttribute('webkitdirectory')).to.equal(true);
+    // The button says what the picker will ask for, in the element's language.
+    const button = () => el.shadowRoot!.querySelector('[part~="button"]')!.textContent!.trim();
+    expect(button()).to.equal('Choose a folder');
+    el.lang = 'zh-CN';
+    await el.updateComplete;
+    expect(button()).to.equal('选择文件夹');
+    el.lang = '';
+    await el.updateComplete;
     const events = record(el);
     const complete = next(el, 'oss-upload-complete', 30_000);
     await pickPaths(el, [`${root}/${top}`]);

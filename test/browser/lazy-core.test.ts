@@ -98,7 +98,7 @@ describe('<oss-upload> lazy core', function () {
   it('the shell\'s words (button, hint) are each language\'s table\'s', async () => {
     for (const [language, words] of Object.entries(SHELL_WORDS)) {
       const table = await loadStrings(language as BuiltInLanguage);
-      expect(words, language).to.deep.equal({ chooseFile: table.chooseFile, chooseFiles: table.chooseFiles, dropHint: table.dropHint, dropHintOne: table.dropHintOne });
+      expect(words, language).to.deep.equal({ chooseFile: table.chooseFile, chooseFiles: table.chooseFiles, chooseFolder: table.chooseFolder, dropHint: table.dropHint, dropHintOne: table.dropHintOne });
     }
   });
 
