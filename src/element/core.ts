@@ -49,8 +49,6 @@ const positive = (n: number | undefined): number | undefined => (n !== undefined
 const notNegative = (n: number | undefined): boolean => n !== undefined && Number.isFinite(n) && n >= 0;
 /** Most parts in flight the sts engine sends (multipart/plan.ts planParallel). */
 const MOST_PARALLEL = 16;
-/** Least time between two renders for progress alone (ms): ten a second, smooth enough for a bar. */
-const PROGRESS_RENDER_MS = 100;
 
 /** A size attribute (`max-size`, `part-size`, …): absent, or bytes ≥ `min` (its converter gives undefined for what it cannot read). */
 const validSize = (el: Element, attribute: string, value: number | undefined, min: number): boolean =>
@@ -72,10 +70,6 @@ export class ElementCore {
   #language?: BuiltInLanguage;
   #words: Promise<unknown> = Promise.resolve();
   #wordsLoading = false;
-  /** A progress report is the latest change (see #progressUpdate). */
-  #progressTick = false;
-  #progressTimer?: ReturnType<typeof setTimeout>;
-  #lastProgressRender = -Infinity;
   /** `max-depth`, checked: how deep a dropped or chosen folder is read. */
   #maxDepth = DEFAULT_MAX_DEPTH;
 
@@ -84,10 +78,7 @@ export class ElementCore {
     this.#shell = shell;
     this.#controller = new UploadController({}, () => {
       this.#form.sync();
-      if (this.#progressTick) {
-        this.#progressTick = false;
-        this.#progressUpdate();
-      } else host.requestUpdate();
+      host.requestUpdate();
     });
     this.#form = new FormControl(host, {
       internals: shell.internals,
@@ -280,7 +271,6 @@ export class ElementCore {
     if (own.defaultPrevented) event.preventDefault();
     if (own instanceof OssUploadProgressEvent) {
       this.#rates.note(own.detail.file.id, own.detail.loaded);
-      this.#progressTick = true; // the controller's change that follows is only bytes moving
       return;
     }
     // A start, a pause or the end: measured afresh (not for a request the strategy sends again within its attempt).
@@ -300,23 +290,6 @@ export class ElementCore {
       this.#announce(this.#notes.map((n) => noteText(n, s, f)).join(' '));
     }
   };
-
-  /**
-   * Progress renders at most every PROGRESS_RENDER_MS: the browser reports each upload's bytes every
-   * ~50 ms, and a render per report (six files: over 100 a second) took the CPU the upload needs;
-   * every other change (a start, an end, a pause) renders at once.
-   */
-  #progressUpdate(): void {
-    if (this.#progressTimer !== undefined) return;
-    const wait = this.#lastProgressRender + PROGRESS_RENDER_MS - performance.now();
-    const render = () => {
-      this.#progressTimer = undefined;
-      this.#lastProgressRender = performance.now();
-      this.#host.requestUpdate();
-    };
-    if (wait <= 0) render();
-    else this.#progressTimer = setTimeout(render, wait);
-  }
 
   #setNotes(notes: readonly RejectionNote[]): void {
     if (!notes.length && !this.#notes.length) return;
