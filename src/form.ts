@@ -3,6 +3,8 @@
 // the disabled state a `<fieldset>` hands down, and the keys given back after a back-navigation.
 // A reactive controller in the manner of Material Web's labs/behaviors (form-associated,
 // constraint-validation), so the element body keeps only the callbacks the browser calls on it.
+// Loaded by the element's core only for an element in a form, `required`, given a custom validity
+// message, or restoring form state (src/element/features.ts); until then ElementInternals answers.
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { UploadFileInfo, UploadStatus } from './events.js';
 import { DEFAULT_STRINGS, type OssUploadStrings } from './locales/index.js';

@@ -319,11 +319,11 @@ export class OssUpload extends LitElement {
 
   /** `valueMissing` (`required`, no stored file); `customError` while files upload, or after `setCustomValidity`. */
   get validity(): ValidityState {
-    return this.#core?.form.validity ?? this.#internals?.validity ?? ({ valid: true } as ValidityState);
+    return this.#core?.form?.validity ?? this.#internals?.validity ?? ({ valid: true } as ValidityState);
   }
 
   get validationMessage(): string {
-    return this.#core?.form.validationMessage ?? this.#internals?.validationMessage ?? '';
+    return this.#core?.form?.validationMessage ?? this.#internals?.validationMessage ?? '';
   }
 
   get willValidate(): boolean {
@@ -331,17 +331,17 @@ export class OssUpload extends LitElement {
   }
 
   checkValidity(): boolean {
-    return this.#core?.form.checkValidity() ?? this.#internals?.checkValidity() ?? true;
+    return this.#core?.form?.checkValidity() ?? this.#internals?.checkValidity() ?? true;
   }
 
   /** As `checkValidity()`, and shows the message at the button (and focuses it) when invalid. */
   reportValidity(): boolean {
-    return this.#core?.form.reportValidity() ?? this.#internals?.reportValidity() ?? true;
+    return this.#core?.form?.reportValidity() ?? this.#internals?.reportValidity() ?? true;
   }
 
   /** Your own error (an empty string clears it), shown before the element's own messages. */
   setCustomValidity(message: string): void {
-    if (this.#core) return this.#core.form.setCustomValidity(message);
+    if (this.#core) return this.#core.setCustomValidity(message);
     // Before the core: said to the browser at once, and handed to the core when it arrives.
     this.#customValidity = String(message);
     this.#internals?.setValidity(this.#customValidity ? { customError: true } : {}, this.#customValidity, this.#button ?? undefined);
@@ -351,19 +351,24 @@ export class OssUpload extends LitElement {
   /** @internal Called by the browser: a disabled fieldset, or the own `disabled` attribute. */
   formDisabledCallback(disabled: boolean): void {
     this.#formDisabled = disabled;
-    this.#core?.form.disabledCallback(disabled);
+    this.#core?.form?.disabledCallback(disabled);
     this.requestUpdate();
   }
 
   /** @internal Called by the browser on `form.reset()`: empties the list, cancelling what runs. */
   formResetCallback(): void {
-    this.#core?.form.resetCallback(); // without the core the list is empty already
+    this.#core?.reset(); // without the core the list is empty already
   }
 
   /** @internal Called by the browser after a back-navigation: the stored keys come back as rows without a File. */
   formStateRestoreCallback(state: string | File | FormData | null, mode: 'restore' | 'autocomplete'): void {
     if (mode !== 'restore' || typeof state !== 'string') return;
-    void this.#load().then((core) => core.form.restoreCallback(state, mode), (error: unknown) => console.error(error));
+    void this.#load().then((core) => core.restore(state, mode), (error: unknown) => console.error(error));
+  }
+
+  /** @internal Called by the browser when the element joins or leaves a form: in one it needs the core's form control. */
+  formAssociatedCallback(): void {
+    this.#then((core) => core.formAssociated());
   }
 
   override connectedCallback(): void {
@@ -379,21 +384,22 @@ export class OssUpload extends LitElement {
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     super.willUpdate(changed);
-    this.#core?.sync();
+    this.#core?.willUpdate(changed);
     if (changed.has('required') && this.required) this.#intent();
   }
 
   /**
-   * Also waits for the core when its import is on its way, and for its language's words (`lang`,
-   * also one just changed), so that a test or an app sees them rendered.
+   * Also waits for the core when its import is on its way, for its language's words (`lang`, also
+   * one just changed) and the features it is loading (./element/features.ts), so that a test or an
+   * app sees them rendered.
    */
   protected override async getUpdateComplete(): Promise<boolean> {
     let done: boolean;
     do {
       if (this.#loading) await this.#loading.catch(() => undefined);
-      await this.#core?.words;
+      await this.#core?.settled;
       done = await super.getUpdateComplete();
-    } while ((this.#loading !== undefined && !this.#core) || this.#core?.wordsLoading);
+    } while ((this.#loading !== undefined && !this.#core) || this.#core?.settling);
     return done;
   }
 
@@ -409,8 +415,9 @@ export class OssUpload extends LitElement {
         customValidity: () => this.#customValidity,
         button: () => this.#button,
       });
-      // Its language's words first, so that what it says (notes, announcements, validation) is in that language.
-      await core.words;
+      // Its language's words first, so that what it says (notes, announcements, validation) is in that
+      // language; and its form control when it needs one now (in a form, required), so a submit sees it.
+      await core.settled;
       this.#core = core;
       this.requestUpdate();
       return core;

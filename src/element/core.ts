@@ -1,33 +1,37 @@
 // The element's core: everything <oss-upload> needs once the user acts, loaded with `import()` by
 // the shell (src/oss-upload.ts) on the first sign of intent (pointer, focus, drag, touch), a
 // public method that needs it, or at connect with `required`. It owns the UploadController (and
-// through it the strategies, which load with their first upload), the form control, the file list,
-// the notes about refused files, speeds, focus keeping, and the events re-fired on the element.
-// It reads the element's properties whenever it configures the controller, so what a page set
-// before it arrived applies.
-import { html } from 'lit';
+// through it the strategies, which load with their first upload), the file list, speeds, focus
+// keeping, and the events re-fired on the element. What a page or a moment may not use loads on
+// its first use (./features.ts): the form control (in a form, `required`, `setCustomValidity`, a
+// restored form state; the core is handed out only once it is there if it is needed then), the
+// notes about refused files (the first refusal), the batch summary (a batch's second file), the
+// previews (the first row with a preview cell). Each brings its styles, adopted after the page-load
+// sheet in one fixed order. It reads the element's properties whenever it configures the
+// controller, so what a page set before it arrived applies.
+import { html, nothing, type CSSResult, type PropertyValues } from 'lit';
 import { UploadController, type UploadFile } from '../controller.js';
 import {
-  EVENT_NAMES, OssUploadErrorEvent, OssUploadPauseEvent, OssUploadProgressEvent, OssUploadRejectEvent, OssUploadResumeEvent, OssUploadRetryEvent,
-  OssUploadSelectEvent, OssUploadSuccessEvent, refire,
+  EVENT_NAMES, OssUploadCompleteEvent, OssUploadErrorEvent, OssUploadPauseEvent, OssUploadProgressEvent, OssUploadRejectEvent, OssUploadResumeEvent,
+  OssUploadRetryEvent, OssUploadSelectEvent, OssUploadSuccessEvent, refire,
   type OssUploadEvent, type RejectedFile,
 } from '../events.js';
-import { FormControl } from '../form.js';
+import type { FormControl } from '../form.js';
 import { gather } from '../input/gather.js';
 import { DEFAULT_MAX_DEPTH, type Arrival } from '../input/index.js';
 import { DEFAULT_KEY_TEMPLATE } from '../keys.js';
 import { DEFAULT_STRINGS, errorText, loadStrings, loadedStrings, mergeStrings, type BuiltInLanguage, type OssUploadStrings } from '../locales/index.js';
 import { DEFAULT_STRATEGY } from '../strategies/index.js';
 import { IMAGE_TYPES, imageTransform } from '../transforms/index.js';
+import { RateMeter } from '../ui/file-rate.js';
 import { FocusKeeper } from '../ui/focus.js';
 import { fill, formatsFor, type Formats } from '../ui/format.js';
-import { renderFileList, type ListContext } from '../ui/list.js';
-import { PREVIEW_MODES } from '../ui/preview.js';
-import { RateMeter } from '../ui/rate.js';
-import { noteText, notesFor, renderNotes, type RejectionNote } from '../ui/rejections.js';
-import { BatchSummary } from '../ui/summary.js';
+import { PREVIEW_MODES, listStyles, renderFileList, type ListContext } from '../ui/list.js';
+import type { RejectionNote } from '../ui/rejections.js';
+import type { BatchSummary } from '../ui/summary.js';
 import type { OssUpload } from '../oss-upload.js';
 import { checked, wholeFrom } from './checks.js';
+import { FORM, NOTES, PREVIEWS, SUMMARY } from './features.js';
 
 /** What the shell hands its core: its own state that the core reads. */
 export interface Shell {
@@ -54,15 +58,44 @@ const MOST_PARALLEL = 16;
 const validSize = (el: Element, attribute: string, value: number | undefined, min: number): boolean =>
   (value === undefined ? !el.hasAttribute(attribute) : Number.isFinite(value) && value >= min);
 
+/** Fewest files in a batch for the summary (./summary.ts FEWEST_FILES): its code loads with a batch's second file. */
+const SUMMARY_FILES = 2;
+
+type NotesModule = NonNullable<typeof NOTES.module>;
+type NoteOptions = Parameters<NotesModule['notesFor']>[1];
+
 export class ElementCore {
   readonly #host: OssUpload;
   readonly #shell: Shell;
   readonly #controller: UploadController;
-  readonly #form: FormControl;
   readonly #rates = new RateMeter();
-  readonly #summary: BatchSummary;
+  /** The form control, once loaded (an element outside a form, not `required`, has none). */
+  #form?: FormControl;
+  #formLoading?: Promise<void> | undefined;
+  /** Its code failed to load: tried again at the next explicit need (a form joined, `required`, …), not at every render. */
+  #formFailed = false;
+  /** `setCustomValidity`'s message, for a form control that is not there yet. */
+  #customValidity: string;
+  #summary?: BatchSummary;
+  #summaryLoading = false;
+  /** A batch that ended while the summary's code was on its way: its outcome is shown once it is here. */
+  #endedMeanwhile?: OssUploadCompleteEvent['detail'] | undefined;
+  #previewsLoading = false;
+  /** Their code failed to load: tried again when rows are added, not at every render. */
+  #previewsFailed = false;
   /** What the latest choice refused, shown until dismissed or the next choice. */
   #notes: readonly RejectionNote[] = [];
+  /** A refusal waiting for the notes' code; a later choice replaces it. */
+  #refusal?: { files: readonly RejectedFile[]; options: NoteOptions } | undefined;
+  /** Loads under way that what is rendered waits for (`settled`: the shell's updateComplete). */
+  readonly #pending = new Set<Promise<unknown>>();
+  /**
+   * The controller's files, taken once per render and shared by the summary's sample, the list and
+   * the form control's sync after it (each took its own before); taken afresh after each change.
+   */
+  #snapshot?: readonly UploadFile[] | undefined;
+  /** The feature sheets already in the shadow root. */
+  readonly #adopted = new Set<CSSResult>();
   /** What the live region says (rendered by the shell). */
   announcement = '';
   /** The table of the element's language, and the language it is for (English until another has arrived). */
@@ -76,29 +109,21 @@ export class ElementCore {
   constructor(host: OssUpload, shell: Shell) {
     this.#host = host;
     this.#shell = shell;
+    this.#customValidity = shell.customValidity();
     this.#controller = new UploadController({}, () => {
-      this.#form.sync();
+      this.#snapshot = undefined;
+      this.#form?.sync();
       host.requestUpdate();
     });
-    this.#form = new FormControl(host, {
-      internals: shell.internals,
-      name: () => host.name,
-      required: () => host.required,
-      multiple: () => host.multiple,
-      files: () => this.#controller.files,
-      strings: () => this.#strings,
-      anchor: () => shell.button(),
-      clear: () => this.clear(),
-    });
-    if (shell.formDisabled()) this.#form.disabledCallback(true);
-    this.#summary = new BatchSummary(host, this.#controller);
-    if (shell.customValidity()) this.#form.setCustomValidity(shell.customValidity());
     for (const name of EVENT_NAMES) this.#controller.addEventListener(name, this.#handleControllerEvent);
     new FocusKeeper(host, () => shell.button());
     this.sync();
+    // In a form, `required`, or given a custom message: the value and validity must be right from the start.
+    if (shell.internals?.form || host.required || this.#customValidity) void this.#wantForm();
   }
 
-  get form(): FormControl {
+  /** The form control, once loaded; without it ElementInternals answers as it stands. */
+  get form(): FormControl | undefined {
     return this.#form;
   }
 
@@ -135,6 +160,7 @@ export class ElementCore {
   upload(): void {
     this.sync();
     this.#controller.upload();
+    this.#wantSummary();
   }
 
   abort(id?: string): void {
@@ -155,24 +181,174 @@ export class ElementCore {
   }
 
   remove(id: string): void {
-    if (!this.#form.removeRestored(id)) this.#controller.remove(id);
+    if (!this.#form?.removeRestored(id)) this.#controller.remove(id);
   }
 
   clear(): void {
-    this.#form.clearRestored();
+    this.#form?.clearRestored();
     this.#controller.clear();
     this.#notes = [];
+    this.#refusal = undefined;
     this.#host.requestUpdate();
   }
 
-  /** Settles when the words of the element's language are here. */
-  get words(): Promise<unknown> {
-    return this.#words;
+  /** `setCustomValidity()`: the form control's, or said to the browser at once until it has loaded. */
+  setCustomValidity(message: string): void {
+    this.#customValidity = String(message);
+    if (this.#form) return this.#form.setCustomValidity(this.#customValidity);
+    this.#shell.internals?.setValidity(this.#customValidity ? { customError: true } : {}, this.#customValidity, this.#shell.button() ?? undefined);
+    void this.#wantForm(true);
   }
 
-  /** Whether a table is on its way (until then the list shows the last language's words, English at first). */
-  get wordsLoading(): boolean {
-    return this.#wordsLoading;
+  /** formAssociatedCallback: an element that joined a form needs its form control. */
+  formAssociated(): void {
+    if (this.#shell.internals?.form) void this.#wantForm(true);
+  }
+
+  /** formResetCallback: an empty list (the form control also drops the restored rows). */
+  reset(): void {
+    if (this.#form) this.#form.resetCallback();
+    else this.clear();
+  }
+
+  /** formStateRestoreCallback: the stored keys come back, through the form control. */
+  restore(state: string, mode: 'restore' | 'autocomplete'): void {
+    void this.#wantForm(true).then(() => this.#form?.restoreCallback(state, mode));
+  }
+
+  /**
+   * Settles when the words of the element's language and the features on their way are here (a
+   * feature that fails to load settles too), so that the shell's updateComplete shows them rendered.
+   */
+  get settled(): Promise<unknown> {
+    return Promise.all([this.#words, ...this.#pending]);
+  }
+
+  /** Whether words or a feature are on their way (until then the list shows the last language's words, English at first). */
+  get settling(): boolean {
+    return this.#wordsLoading || this.#pending.size > 0;
+  }
+
+  /** Keeps `load` among the pending loads until it settles. */
+  #track(load: Promise<void>): Promise<void> {
+    this.#pending.add(load);
+    const done = () => void this.#pending.delete(load);
+    load.then(done, done);
+    return load;
+  }
+
+  /** The files as of this render, or of the controller's last change (one snapshot, however many read it). */
+  get #files(): readonly UploadFile[] {
+    return (this.#snapshot ??= this.#controller.files);
+  }
+
+  /**
+   * Loads the form control, and makes it for this element once it is here. `again`: also after a
+   * failed load (an explicit need; a render only tries while none has failed).
+   */
+  #wantForm(again = false): Promise<void> {
+    const internals = this.#shell.internals;
+    if (this.#form || !internals || (this.#formFailed && !again)) return Promise.resolve();
+    const loaded = FORM.module;
+    if (loaded) {
+      this.#makeForm(loaded.FormControl);
+      return Promise.resolve();
+    }
+    return (this.#formLoading ??= this.#track(FORM.load().then((module) => {
+      this.#formLoading = undefined;
+      this.#formFailed = !module;
+      if (module && !this.#form) this.#makeForm(module.FormControl);
+    })));
+  }
+
+  #makeForm(Control: typeof FormControl): void {
+    const host = this.#host;
+    const shell = this.#shell;
+    const form = new Control(host, {
+      internals: shell.internals,
+      name: () => host.name,
+      required: () => host.required,
+      multiple: () => host.multiple,
+      files: () => this.#files,
+      strings: () => this.#strings,
+      anchor: () => shell.button(),
+      clear: () => this.clear(),
+    });
+    this.#form = form;
+    if (shell.formDisabled()) form.disabledCallback(true);
+    form.setCustomValidity(this.#customValidity); // also hands the list's value and validity to the browser
+    host.requestUpdate();
+  }
+
+  /** Loads the batch summary when the batch holds two files (and makes it for this element). */
+  #wantSummary(): void {
+    if (this.#summary || this.#summaryLoading || this.#controller.batch.files < SUMMARY_FILES) return;
+    const loaded = SUMMARY.module;
+    if (loaded) return this.#makeSummary(loaded.BatchSummary);
+    this.#summaryLoading = true;
+    void this.#track(SUMMARY.load().then((module) => {
+      this.#summaryLoading = false;
+      if (module && !this.#summary) this.#makeSummary(module.BatchSummary);
+      this.#endedMeanwhile = undefined;
+    }));
+  }
+
+  #makeSummary(Summary: typeof BatchSummary): void {
+    this.#summary = new Summary(this.#host, this.#controller, () => this.#files);
+    if (this.#endedMeanwhile) this.#summary.ended(this.#endedMeanwhile);
+    this.#host.requestUpdate();
+  }
+
+  /** Shows the notes about what a choice refused, and says them, once their code is here. */
+  #refuse(files: readonly RejectedFile[]): void {
+    const o = this.#controller.options;
+    const options: NoteOptions = { multiple: o.multiple !== false, accept: o.accept, ...(o.maxFiles !== undefined ? { maxFiles: o.maxFiles } : {}) };
+    const loaded = NOTES.module;
+    if (loaded) return this.#showNotes(loaded, files, options);
+    const refusal = (this.#refusal = { files, options });
+    void this.#track(NOTES.load().then((module) => {
+      if (!module || this.#refusal !== refusal) return; // a later choice (or clear()) replaced it
+      this.#refusal = undefined;
+      this.#showNotes(module, files, options);
+    }));
+  }
+
+  #showNotes(module: NotesModule, files: readonly RejectedFile[], options: NoteOptions): void {
+    this.#setNotes(module.notesFor(files, options));
+    const s = this.#strings;
+    const f = formatsFor(this.#shell.locale());
+    this.#announce(this.#notes.map((n) => module.noteText(n, s, f)).join(' '));
+  }
+
+  /** Loads the previews' code (the first row with a preview cell); the cells stay empty until it is here. */
+  #wantPreviews(): void {
+    if (this.#previewsLoading || this.#previewsFailed) return;
+    this.#previewsLoading = true;
+    void this.#track(PREVIEWS.load().then((module) => {
+      this.#previewsLoading = false;
+      this.#previewsFailed = !module;
+      if (module) this.#host.requestUpdate();
+    }));
+  }
+
+  /**
+   * The sheets of what this element can show, adopted after the page-load sheet in one order
+   * (the list's first, whose rules the others build on), so the cascade is that of one sheet.
+   */
+  #adoptStyles(): void {
+    const sheets = [listStyles, NOTES.module?.rejectionStyles, SUMMARY.module?.summaryStyles, PREVIEWS.module?.previewStyles]
+      .filter((sheet): sheet is CSSResult => sheet !== undefined);
+    const fresh = sheets.filter((sheet) => !this.#adopted.has(sheet));
+    const root = this.#host.renderRoot;
+    if (!fresh.length || !(root instanceof ShadowRoot)) return;
+    for (const sheet of fresh) this.#adopted.add(sheet);
+    const own = sheets.map((sheet) => sheet.styleSheet);
+    if (own.every((sheet) => sheet !== undefined)) {
+      root.adoptedStyleSheets = [...root.adoptedStyleSheets.filter((sheet) => !own.includes(sheet)), ...own];
+      return;
+    }
+    // No constructable sheets (Lit's own fallback): <style> elements, in the order they came.
+    for (const sheet of fresh) root.append(Object.assign(document.createElement('style'), { textContent: sheet.cssText }));
   }
 
   /** The words of the element's language, with the `i18n` property's on top. */
@@ -198,6 +374,20 @@ export class ElementCore {
       this.#wordsLoading = false;
       this.#host.requestUpdate();
     });
+  }
+
+  /**
+   * Before each render of the element: its properties checked again only when one changed (not for
+   * the core's own renders: progress, a start, an end), its language followed always (`lang` may
+   * change on an ancestor); the form control loaded once the element is in a form or `required`.
+   */
+  willUpdate(changed: PropertyValues): void {
+    // Afresh for this render: the controller may have changed what a file shows without telling (a new attempt is not yet under way).
+    this.#snapshot = undefined;
+    if (changed.size) this.sync();
+    else this.#followLanguage();
+    const el = this.#host;
+    if (!this.#form && (el.required || this.#shell.internals?.form)) void this.#wantForm(changed.has('required'));
   }
 
   /** The element's properties, checked, as the controller's options (for the files that start afterwards); its language's words. */
@@ -265,7 +455,9 @@ export class ElementCore {
   }
 
   readonly #handleControllerEvent = (event: Event): void => {
-    this.#form.sync(); // the controller changed the list before firing: listeners must see the form's new value
+    this.#snapshot = undefined; // the controller changed the list before firing
+    // Listeners must see the form's new value; progress changes neither value nor validity.
+    if (event.type !== OssUploadProgressEvent.eventName) this.#form?.sync();
     const own = refire(event as OssUploadEvent);
     this.#host.dispatchEvent(own);
     if (own.defaultPrevented) event.preventDefault();
@@ -283,12 +475,14 @@ export class ElementCore {
     else if (own instanceof OssUploadErrorEvent) said(own.detail.file.name, errorText(s, own.detail));
     else if (own instanceof OssUploadPauseEvent || own instanceof OssUploadResumeEvent) {
       said(own.detail.file.name, fill(s.status[own.detail.file.status], { percent: f.percent(own.detail.file.percent) }));
-    } else if (own instanceof OssUploadSelectEvent) this.#setNotes([]); // a new choice: the notes were about the last one
-    else if (own instanceof OssUploadRejectEvent) {
-      const o = this.#controller.options;
-      this.#setNotes(notesFor(own.detail.files, { multiple: o.multiple !== false, accept: o.accept, ...(o.maxFiles !== undefined ? { maxFiles: o.maxFiles } : {}) }));
-      this.#announce(this.#notes.map((n) => noteText(n, s, f)).join(' '));
-    }
+    } else if (own instanceof OssUploadSelectEvent) {
+      this.#refusal = undefined; // a new choice: the notes were about the last one
+      this.#setNotes([]);
+      this.#previewsFailed = false; // new rows: their previews are worth another try
+      this.#wantSummary();
+    } else if (own instanceof OssUploadRejectEvent) this.#refuse(own.detail.files);
+    else if (own instanceof OssUploadRetryEvent && own.detail.manual) this.#wantSummary();
+    else if (own instanceof OssUploadCompleteEvent && this.#summaryLoading) this.#endedMeanwhile = own.detail;
   };
 
   #setNotes(notes: readonly RejectionNote[]): void {
@@ -307,15 +501,20 @@ export class ElementCore {
     return {
       strings, formats, rate: (id) => this.#rates.rate(id),
       previews: checked(host, 'previews', host.previews, PREVIEW_MODES.includes(host.previews), 'thumbnails', 'thumbnails (the default)'),
+      preview: PREVIEWS.module?.preview,
       pause: (id) => host.pause(id), resume: (id) => host.resume(id), abort: (id) => host.abort(id), retry: (id) => host.retry(id), remove: (id) => host.remove(id),
     };
   }
 
-  /** The notes about refused files and the file list, under the drop zone. */
+  /** The notes about refused files, the batch summary and the file list, under the drop zone. */
   render() {
+    this.#adoptStyles();
     const s = this.#strings;
     const f = formatsFor(this.#shell.locale());
-    const files = [...this.#form.restored, ...this.#controller.files];
-    return html`${renderNotes(this.#notes, s, f, this.#dismiss)}${this.#summary.render(s, f)}${renderFileList(files, this.#listContext(s, f))}`;
+    const restored = this.#form?.restored ?? [];
+    const files = restored.length ? [...restored, ...this.#files] : this.#files;
+    const list = this.#listContext(s, f);
+    if (files.length && list.previews !== 'none' && !list.preview) this.#wantPreviews();
+    return html`${NOTES.module?.renderNotes(this.#notes, s, f, this.#dismiss) ?? nothing}${this.#summary?.render(s, f) ?? nothing}${renderFileList(files, list)}`;
   }
 }

@@ -1,8 +1,7 @@
-// Inline SVG glyphs of the file list: one icon per family of file, and the marks of finished rows.
-// Decorative (aria-hidden): the row's name and status text already say it. One 24×24 viewBox,
-// strokes in currentColor, so each glyph is a single path string and follows the text colour
-// (also in forced colours).
-import { html } from 'lit';
+// The file icons of the preview cells: one per family of file, drawn as ./marks.ts draws the ✓/✗
+// (inline SVG, one path in currentColor). Loaded with the previews (./preview.ts), not with the list.
+// Decorative (aria-hidden): the row's name already says which file it is.
+import { glyph } from './marks.js';
 
 export type FileFamily = 'image' | 'video' | 'audio' | 'pdf' | 'archive' | 'text' | 'spreadsheet' | 'generic';
 
@@ -23,8 +22,6 @@ const PATHS: Record<FileFamily, string> = {
   spreadsheet: `${PAGE}M8.5 11h7v7h-7zM8.5 14.5h7M12 11v7`,
   generic: PAGE,
 };
-
-const MARKS = { success: 'M5 12.5l4.5 4.5L19 7.5', error: 'M6.5 6.5l11 11M17.5 6.5l-11 11' } as const;
 
 // Extensions first: a browser types many files from the extension anyway, leaves the type empty
 // for unknown ones, and types some wrongly for this purpose (a .csv as text/csv, not a sheet).
@@ -55,12 +52,5 @@ export function fileFamily(name: string, type: string): FileFamily {
   return (extension && EXTENSIONS.find(([, re]) => re.test(extension))?.[0]) || TYPES.find(([, re]) => re.test(mime))?.[0] || 'generic';
 }
 
-const glyph = (part: string, d: string) =>
-  html`<svg part=${part} viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="1.6" stroke-linecap="round"
-    stroke-linejoin="round" aria-hidden="true" focusable="false"><path d=${d}></path></svg>`;
-
 /** The icon of a family of files (parts `file-icon` and `file-icon-<family>`). */
 export const fileIcon = (family: FileFamily) => glyph(`file-icon file-icon-${family}`, PATHS[family]);
-
-/** ✓ or ✗ beside a finished file's status text (parts `mark` and `mark-success` / `mark-error`). */
-export const mark = (kind: keyof typeof MARKS) => glyph(`mark mark-${kind}`, MARKS[kind]);

@@ -1,20 +1,11 @@
-// The preview cell at the start of a row: the file's icon, replaced by a thumbnail once an image is
-// decoded (src/ui/preview-thumbnail.ts, loaded on the first image). The cell is decorative: the
-// row's name says which file it is.
-import { html, nothing, type ChildPart, type TemplateResult } from 'lit';
+// What the preview cell at the start of a row shows: the file's icon, replaced by a thumbnail once
+// an image is decoded (src/ui/preview-thumbnail.ts, loaded on the first image). Loaded by the
+// element's core with the first row rendered while `previews` is not `none`; the list (./list.ts)
+// keeps the cell's place meanwhile. The cell is decorative: the row's name says which file it is.
+import { css, type ChildPart, type TemplateResult } from 'lit';
 import { AsyncDirective, directive } from 'lit/async-directive.js';
 import { fileFamily, fileIcon } from './icons.js';
-
-/** The `previews` attribute: thumbnails of images (the default), icons only (nothing decoded), or no preview cell. */
-export type PreviewMode = 'thumbnails' | 'icons' | 'none';
-export const PREVIEW_MODES: readonly string[] = ['thumbnails', 'icons', 'none'] satisfies PreviewMode[];
-
-/** What the cell is given: the file's name and type, and the File itself when the page still holds it. */
-export interface PreviewSource {
-  name: string;
-  type: string;
-  file?: Blob;
-}
+import type { PreviewSource } from './list.js';
 
 /** The cell's width in CSS pixels when it has no layout yet (it is 40 px unless a page restyles it). */
 const CELL = 40;
@@ -122,10 +113,19 @@ class Preview extends AsyncDirective {
   }
 }
 
-const preview = directive(Preview);
+/** The cell's content: `preview(source, thumbnails)`; the icon, then with `thumbnails` an image's thumbnail once decoded. */
+export const preview = directive(Preview);
 
-/** The row's preview cell, or nothing with `previews="none"`. */
-export function renderPreview(source: PreviewSource, mode: PreviewMode | undefined) {
-  if (mode === 'none') return nothing;
-  return html`<span part="preview" aria-hidden="true">${preview(source, mode !== 'icons')}</span>`;
-}
+/** The thumbnail is letterboxed (contain) to show the image's shape; the icon leaves a margin in its cell. */
+export const previewStyles = css`
+    [part~='thumbnail'] {
+      display: block;
+      width: 100%;
+      height: 100%;
+      object-fit: contain;
+    }
+    [part~='file-icon'] {
+      width: 60%;
+      height: 60%;
+    }
+`;

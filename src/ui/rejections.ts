@@ -1,8 +1,9 @@
 // The notes about files that were not added: one per file, in the user's language, stating the
 // rule broken and its limit ("photo.png is larger than 10 MB"), each with its close button. They
 // describe the latest choice: a new one replaces them. The element announces the same sentences
-// once through its live region; the list itself is not live, so nothing is read twice.
-import { html, nothing } from 'lit';
+// once through its live region; the list itself is not live, so nothing is read twice. Loaded by
+// the element's core with the first refusal; its sheet is adopted after the list's.
+import { css, html, nothing } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
 import type { RejectedFile } from '../events.js';
 import type { OssUploadStrings, RejectionRule } from '../locales/index.js';
@@ -65,3 +66,38 @@ export function renderNotes(notes: readonly RejectionNote[], s: OssUploadStrings
     </li>`;
   })}</ul>`;
 }
+
+// - A note's Dismiss button goes below its text when the text would get under 12em.
+// - The Dismiss button's border is the note's own colour: the grey border has under 3:1 on the tint.
+//   (Its other looks are the row buttons', in the list's sheet, which comes before this one.)
+// - The notes set their own text colour: an inherited one vanished on their background.
+export const rejectionStyles = css`
+    [part~='rejections'] {
+      list-style: none;
+      display: grid;
+      gap: 6px;
+      margin: var(--_space) 0 0;
+      padding: 0;
+    }
+    [part~='rejection'] {
+      display: flex;
+      flex-wrap: wrap;
+      justify-content: flex-end;
+      align-items: center;
+      gap: var(--_space);
+      padding: calc(var(--_space) * 0.5) var(--_space);
+      border-inline-start: 3px solid var(--_error);
+      border-radius: calc(var(--_radius) * 0.5);
+      background: var(--oss-upload-error-background, light-dark(#fce8e6, #3b1f1e));
+      color: var(--_error);
+    }
+    [part~='rejection-text'] {
+      flex: 1 1 12em;
+      min-width: 0;
+      overflow-wrap: anywhere;
+      font-size: 0.875em;
+    }
+    [part~='dismiss-button'] {
+      border-color: currentColor;
+    }
+`;

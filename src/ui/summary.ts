@@ -3,8 +3,9 @@
 // only once they mean something. Hidden for a batch of one file (its row says it all); when a batch
 // ends it says how it went ("9 files uploaded · 1 failed") until the next batch starts or its files
 // leave the list, because in a long list a failure is easy to miss. Not a live region: the element
-// announces outcomes already, and a summary that spoke at each tick would drown them.
-import { html, nothing, type ReactiveController, type ReactiveControllerHost } from 'lit';
+// announces outcomes already, and a summary that spoke at each tick would drown them. Loaded by
+// the element's core when a batch first has two files (with its meter, ./rate.ts).
+import { css, html, nothing, type ReactiveController, type ReactiveControllerHost } from 'lit';
 import type { BatchProgress, OssUploadCompleteEvent, UploadFileInfo } from '../events.js';
 import type { OssUploadStrings } from '../locales/index.js';
 import { fillHtml, type Formats } from './format.js';
@@ -47,10 +48,9 @@ export function renderSummary(view: SummaryView | undefined, s: OssUploadStrings
   </div>`;
 }
 
-/** What the summary reads: the controller's batch totals, its files, and its `oss-upload-complete`. */
+/** What the summary reads: the controller's batch totals and its `oss-upload-complete`. */
 export interface SummarySource extends EventTarget {
   readonly batch: BatchProgress;
-  readonly files: readonly UploadFileInfo[];
 }
 
 /**
@@ -61,6 +61,8 @@ export interface SummarySource extends EventTarget {
 export class BatchSummary implements ReactiveController {
   readonly #host: ReactiveControllerHost;
   readonly #source: SummarySource;
+  /** The files as this render shows them (the element's one snapshot per render). */
+  readonly #files: () => readonly UploadFileInfo[];
   readonly #meter = new BatchMeter();
   /** The files of the last batch that ended with at least two files; cleared when another starts. */
   #ended?: ReadonlySet<string>;
@@ -68,9 +70,10 @@ export class BatchSummary implements ReactiveController {
   #view?: SummaryView;
   #timer?: ReturnType<typeof setTimeout>;
 
-  constructor(host: ReactiveControllerHost, source: SummarySource) {
+  constructor(host: ReactiveControllerHost, source: SummarySource, files: () => readonly UploadFileInfo[]) {
     this.#host = host;
     this.#source = source;
+    this.#files = files;
     host.addController(this);
   }
 
@@ -97,16 +100,20 @@ export class BatchSummary implements ReactiveController {
     return renderSummary(this.#view, s, f);
   }
 
-  readonly #handleComplete = (event: Event): void => {
-    const { successful, failed, aborted } = (event as OssUploadCompleteEvent).detail;
-    const ids = new Set([...successful, ...failed, ...aborted].map((file) => file.id));
+  /** A batch ended: its outcome shows until the next starts (also one that ended while this code was on its way). */
+  ended(detail: OssUploadCompleteEvent['detail']): void {
+    const ids = new Set([...detail.successful, ...detail.failed, ...detail.aborted].map((file) => file.id));
     this.#ended = ids.size >= FEWEST_FILES ? ids : undefined;
     this.#host.requestUpdate(); // the last file's render may have come before the batch ended
+  }
+
+  readonly #handleComplete = (event: Event): void => {
+    this.ended((event as OssUploadCompleteEvent).detail);
   };
 
   #sample(): SummaryView | undefined {
     const batch = this.#source.batch;
-    const files = this.#source.files;
+    const files = this.#files();
     if (batch.files === 0) {
       if (this.#running) this.#meter.reset();
       this.#running = false;
@@ -142,3 +149,40 @@ export class BatchSummary implements ReactiveController {
     return uploaded + failed ? { state: 'done', uploaded, failed } : undefined;
   }
 }
+
+export const summaryStyles = css`
+    [part~='summary'] {
+      display: flex;
+      flex-wrap: wrap;
+      align-items: baseline;
+      column-gap: var(--_space);
+      row-gap: 6px;
+      margin: var(--_space) 0 0;
+      padding: calc(var(--_space) * 0.75) var(--_space);
+      border: 1px solid var(--_divider);
+      border-radius: var(--_radius);
+      background: var(--_bg);
+      font-size: 0.875em;
+      color: var(--_muted);
+    }
+    [part~='summary-progress'] {
+      flex: 1 0 100%;
+    }
+    [part~='summary-paused'] progress {
+      --_value: var(--_muted);
+    }
+    [part~='summary-text'] {
+      color: var(--_text);
+      font-weight: 500;
+    }
+    [part~='summary-percent'],
+    [part~='summary-rate'] {
+      font-variant-numeric: tabular-nums;
+    }
+    [part~='summary-rate'] {
+      margin-inline-start: auto;
+    }
+    [part~='summary-failed'] {
+      color: var(--_error);
+    }
+`;
