@@ -2,8 +2,9 @@
 // define at the end). This is the element's shell, all that a page downloads before the user
 // acts: the properties, the drop zone, the button and its words, the hidden file input. The rest
 // (the UploadController, the form control, the file list, the events re-fired on the element)
-// is the core (src/element/core.ts), loaded with `import()` on the first sign of intent; files
-// chosen, dropped or pasted before it arrives wait for it. The runtime API is `oss-upload/core`
+// is the core (src/element/core.ts), loaded with `import()` when the user starts an upload (a click
+// that opens the picker, a drag over the element) or a method needs it; files chosen, dropped or
+// pasted before it arrives wait for it. The runtime API is `oss-upload/core`
 // (src/core.ts): re-exported here it would be downloaded with the element.
 import { LitElement, html, nothing, type PropertyValues, type ComplexAttributeConverter } from 'lit';
 import { property, state } from 'lit/decorators.js';
@@ -236,8 +237,10 @@ export class OssUpload extends LitElement {
     } catch {
       this.#internals = undefined;
     }
-    // Signs that the user is about to choose or drop files: the core is there by the time they land.
-    for (const type of ['pointerenter', 'focusin', 'dragenter', 'touchstart']) this.addEventListener(type, this.#intent, { passive: true });
+    // A drag over the element starts an upload: the core loads while the files are on their way to the
+    // drop. A click (the zone's, the button's, by mouse, touch or keyboard) loads it in browse(), while
+    // the picker is open. A hover, a focus or a touch does not: most of them are not uploads.
+    this.addEventListener('dragenter', this.#intent, { passive: true });
   }
 
   /** The files and their state, oldest first (read-only snapshots; `file` is the File). Empty until the core has loaded. */

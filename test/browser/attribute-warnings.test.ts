@@ -31,8 +31,8 @@ describe('<oss-upload>: attributes that cannot be used', function () {
     };
     const seen = await warnings(async () => {
       const el = await mount({ endpoint: '/sign', strategy: 'sts', ...bad });
-      // The core reads the settings: it loads on intent (a pointer over the element).
-      el.dispatchEvent(new PointerEvent('pointerenter'));
+      // The core reads the settings: it loads when an upload starts (a drag over the element).
+      el.dispatchEvent(new DragEvent('dragenter'));
       await el.updateComplete;
       // More renders (a property change, a re-render) must not repeat the warnings.
       el.multiple = true;
@@ -62,7 +62,7 @@ describe('<oss-upload>: attributes that cannot be used', function () {
     // Another element says it again (once per element), a valid value says nothing.
     const again = await warnings(async () => {
       const el = await mount({ endpoint: '/sign', retries: '-1', concurrency: '2', parallel: '17' });
-      el.dispatchEvent(new PointerEvent('pointerenter'));
+      el.dispatchEvent(new DragEvent('dragenter'));
       await el.updateComplete;
     });
     expect(again).to.have.length(2);

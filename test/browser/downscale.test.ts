@@ -265,7 +265,7 @@ describe('<oss-upload> image downscaling', function () {
     console.warn = (...args: unknown[]) => warnings.push(args.map(String).join(' '));
     try {
       const el = await mount({ endpoint: '/sign', manual: true, 'image-max-dimension': 'big', 'image-quality': '80', 'image-type': 'image/gif', 'max-depth': '0' });
-      el.dispatchEvent(new PointerEvent('pointerenter')); // the core, which reads the settings, loads on intent
+      el.dispatchEvent(new DragEvent('dragenter')); // the core, which reads the settings, loads with a drag over the element
       await el.updateComplete;
       el.requestUpdate();
       await el.updateComplete;

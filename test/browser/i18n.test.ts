@@ -57,11 +57,11 @@ describe('<oss-upload> languages', function () {
     expect(text(el, 'hint')).to.equal('or drop them here');
     const fetched = () => performance.getEntriesByType('resource').map((e) => e.name).filter((n) => /\/src\/locales\/(zh|ja)/.test(n));
     expect(fetched()).to.deep.equal([]);
-    // The shell has the button's words in every built-in language: the table comes with the core (on intent).
+    // The shell has the button's words in every built-in language: the table comes with the core (when an upload starts).
     const { el: zh } = await region('zh-CN');
     expect(text(zh, 'button')).to.equal('选择文件');
     expect(fetched()).to.deep.equal([]);
-    zh.dispatchEvent(new PointerEvent('pointerenter'));
+    zh.dispatchEvent(new DragEvent('dragenter'));
     await zh.updateComplete;
     expect(fetched()).to.have.length(1);
     expect(fetched()[0]).to.contain('/src/locales/zh-CN');

@@ -61,7 +61,7 @@ describe('<oss-upload> lazy core', function () {
       return await (await fetch(`/sign?name=${encodeURIComponent(request.name)}&size=${request.size}`)).json() as object;
     };
     el.i18n = { status: { ...DEFAULT_STRINGS.status, pending: 'Waiting for you' } };
-    el.dispatchEvent(new PointerEvent('pointerenter'));
+    el.dispatchEvent(new DragEvent('dragenter'));
     await el.updateComplete; // the core is there now, and has rendered
     const [id] = await el.addFiles([new File(['x'], 'props.txt')]);
     await el.updateComplete;

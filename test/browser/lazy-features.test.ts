@@ -103,7 +103,7 @@ describe('<oss-upload> features loaded on first use', function () {
 
   it('the form control loads when the element joins a form (not before), and for required', async () => {
     const el = await mount({ endpoint: '/sign', name: 'doc', previews: 'none' });
-    el.dispatchEvent(new PointerEvent('pointerenter'));
+    el.dispatchEvent(new DragEvent('dragenter'));
     await el.updateComplete; // the core is here
     expect(loaded('form'), 'outside a form').to.deep.equal([]);
     const form = document.createElement('form');
@@ -120,7 +120,7 @@ describe('<oss-upload> features loaded on first use', function () {
 
     // Another element, outside any form, with its core loaded: required turning on brings its form control.
     const other = await mount({ endpoint: '/sign', previews: 'none' });
-    other.dispatchEvent(new PointerEvent('pointerenter'));
+    other.dispatchEvent(new DragEvent('dragenter'));
     await other.updateComplete;
     expect(other.validity.valueMissing).to.equal(false);
     other.required = true;
@@ -131,7 +131,7 @@ describe('<oss-upload> features loaded on first use', function () {
 
   it('setCustomValidity() with the core there and no form control: said at once, kept by the form control that follows', async () => {
     const el = await mount({ endpoint: '/sign', previews: 'none' });
-    el.dispatchEvent(new PointerEvent('pointerenter'));
+    el.dispatchEvent(new DragEvent('dragenter'));
     await el.updateComplete;
     el.setCustomValidity('Not yet.');
     expect(el.validity.customError).to.equal(true);
