@@ -5,7 +5,8 @@
  * Every code an upload can fail or be rejected with. Listed once here; README documents them.
  * - Validation before any request (`oss-upload-reject`, or `oss-upload-error` when the server says it):
  *   `too-large`, `too-small`, `wrong-type`, `too-many-files`; `folder-too-deep` (a dropped or chosen
- *   folder nested deeper than `max-depth`: its files are not read).
+ *   folder nested deeper than `max-depth`: its files are not read); `folder-empty` (a dropped or
+ *   chosen folder with no file in it, also none in its subfolders).
  * - `too-large-for-strategy`: over what the strategy can send (PostObject: 5 GB); use the `sts` strategy.
  * - `credentials-expired`: OSS refused the endpoint's credentials or policy as expired, and again
  *   right after one refresh: the endpoint hands out expired ones (its clock, the STS duration, a cache).
@@ -32,6 +33,7 @@ export const ERROR_CODES = [
   'wrong-type',
   'too-many-files',
   'folder-too-deep',
+  'folder-empty',
   'too-large-for-strategy',
   'credentials-network',
   'credentials-server-error',

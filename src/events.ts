@@ -70,10 +70,14 @@ export interface BatchProgress {
 }
 
 export interface RejectedFile {
+  /**
+   * The file's name; for a folder refused whole (`folder-too-deep`, `folder-empty`) its path, or ''
+   * for an empty folder chosen in the picker (`directory`), which tells the page no folder name.
+   */
   name: string;
   size: number;
   type: string;
-  code: Extract<UploadErrorCode, 'too-large' | 'too-small' | 'wrong-type' | 'too-many-files' | 'too-large-for-strategy' | 'folder-too-deep'>;
+  code: Extract<UploadErrorCode, 'too-large' | 'too-small' | 'wrong-type' | 'too-many-files' | 'too-large-for-strategy' | 'folder-too-deep' | 'folder-empty'>;
   message: string;
   /** The limit broken: bytes for `too-large`, `too-small`, `too-large-for-strategy`; files for `too-many-files` (1 without `multiple`); folder levels for `folder-too-deep`. */
   limit?: number;

@@ -17,15 +17,19 @@ export interface Gathered {
   rejected: RejectedFile[];
 }
 
-/** A folder (or, past the count, the first file left out) that was not read: `name` is its path. */
-const folderRejection = (path: string, code: 'folder-too-deep' | 'too-many-files', message: string, limit: number): RejectedFile =>
-  ({ name: path, size: 0, type: '', code, message, limit });
+/** A folder (or, past the count, the first file left out) that was not read or gave nothing: `name` is its path. */
+const folderRejection = (path: string, code: 'folder-too-deep' | 'too-many-files' | 'folder-empty', message: string, limit?: number): RejectedFile =>
+  ({ name: path, size: 0, type: '', code, message, ...(limit !== undefined ? { limit } : {}) });
 
 const tooDeep = (path: string, limits: FolderLimits) => folderRejection(path, 'folder-too-deep',
   `The folder "${path}" is nested more than ${limits.maxDepth} levels deep; its files were not read.`, limits.maxDepth);
 
 const tooMany = (path: string, limits: FolderLimits) => folderRejection(path, 'too-many-files',
   `At most ${limits.maxFiles} file${limits.maxFiles === 1 ? '' : 's'} can be added at a time; reading stopped at "${path}".`, limits.maxFiles);
+
+/** A dropped or chosen folder with no file in it (nor in its subfolders); '' for a chosen one, whose name the browser does not give. */
+const empty = (path: string) => folderRejection(path, 'folder-empty',
+  path ? `The folder "${path}" is empty: there are no files in it.` : 'The chosen folder is empty: there are no files in it.');
 
 const fileOf = (entry: FileSystemFileEntry) => new Promise<File>((resolve, reject) => entry.file(resolve, reject));
 const nextEntries = (reader: FileSystemDirectoryReader) => new Promise<FileSystemEntry[]>((resolve, reject) => reader.readEntries(resolve, reject));
@@ -36,14 +40,19 @@ const byName = (a: FileSystemEntry, b: FileSystemEntry) => (a.name < b.name ? -1
  * file given its path from the dropped folder by `place` (./index.ts withPath). Folders deeper than `maxDepth` are not read
  * (`folder-too-deep`, once per folder); reading stops after `maxFiles` files (`too-many-files`,
  * naming the folder it stopped in, or the first loose file left out). A folder or file that cannot be read is left out.
+ * A dropped folder in which nothing was found — no file, no refusal, at any depth — is `folder-empty`
+ * (an empty subfolder of a folder that has files is not: the user dropped the folder, not it).
  */
 export async function readEntries(entries: readonly FileSystemEntry[], limits: FolderLimits, place: (file: File, path: string) => File): Promise<Gathered> {
   const files: File[] = [];
   const rejected: RejectedFile[] = [];
   let full = false;
+  /** File entries met so far, also those left out: what tells an empty folder from a full one. */
+  let met = 0;
 
   const take = async (list: readonly FileSystemEntry[], folder: string, depth: number): Promise<void> => {
     const fileEntries = list.filter((e): e is FileSystemFileEntry => e.isFile);
+    met += fileEntries.length;
     const room = limits.maxFiles - files.length;
     if (fileEntries.length > room) {
       full = true;
@@ -60,7 +69,11 @@ export async function readEntries(entries: readonly FileSystemEntry[], limits: F
         rejected.push(tooDeep(path, limits));
         continue;
       }
-      await take(await readFolder(dir as FileSystemDirectoryEntry, limits.maxFiles - files.length), path, depth + 1);
+      const found = met + rejected.length;
+      const read = await readFolder(dir as FileSystemDirectoryEntry, limits.maxFiles - files.length);
+      if (read.failed) met++; // not read to its end: not known to be empty
+      await take(read.entries, path, depth + 1);
+      if (depth === 0 && met + rejected.length === found) rejected.push(empty(path));
     }
   };
 
@@ -71,27 +84,31 @@ export async function readEntries(entries: readonly FileSystemEntry[], limits: F
 /**
  * A folder's entries by name. readEntries answers in batches (100 in Chromium) until an empty
  * one; reading stops early once the folder holds more files than `room`, which is all `take` needs to know.
+ * `failed`: a read failed before the end.
  */
-async function readFolder(dir: FileSystemDirectoryEntry, room: number): Promise<FileSystemEntry[]> {
+async function readFolder(dir: FileSystemDirectoryEntry, room: number): Promise<{ entries: FileSystemEntry[]; failed: boolean }> {
   const reader = dir.createReader();
   const all: FileSystemEntry[] = [];
   let fileCount = 0;
+  let failed = false;
   try {
     for (let batch = await nextEntries(reader); batch.length && fileCount <= room; batch = await nextEntries(reader)) {
       all.push(...batch);
       fileCount += batch.filter((e) => e.isFile).length;
     }
   } catch {
-    /* unreadable (removed meanwhile, no permission): what was read stands */
+    failed = true; // unreadable (removed meanwhile, no permission): what was read stands
   }
-  return all.sort(byName);
+  return { entries: all.sort(byName), failed };
 }
 
 /**
  * Holds a chosen folder's files (`webkitRelativePath` set by the browser) to the limits a
- * dropped folder's are held to. Loose files (no path) pass as they are.
+ * dropped folder's are held to. Loose files (no path) pass as they are. No file at all is an empty
+ * folder: the picker gives none for it (nor its name).
  */
 export function limitFolderFiles(files: readonly File[], limits: FolderLimits): Gathered {
+  if (!files.length) return { files: [], rejected: [empty('')] };
   const kept: File[] = [];
   const rejected: RejectedFile[] = [];
   const deep = new Set<string>();

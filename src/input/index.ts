@@ -11,7 +11,7 @@ export type { FolderLimits, Gathered } from './folders.js';
 /** `max-depth`'s default. */
 export const DEFAULT_MAX_DEPTH = 16;
 
-/** What came in: loose files, a drop holding folders (to read), or the files of a chosen folder (held to the folder limits). */
+/** What came in: loose files, a drop holding folders (to read), or the files of a chosen folder (held to the folder limits; none: it was empty). */
 export type Arrival = { files: File[] } | { entries: FileSystemEntry[] } | { folder: File[] };
 
 /** The file as one of a folder's: a dropped folder's files carry their path as a chosen folder's do. */
@@ -97,7 +97,11 @@ export class FileIntake implements ReactiveController {
     const input = event.target as HTMLInputElement;
     const files = [...(input.files ?? [])];
     input.value = ''; // choosing the same file again must fire change again
-    if (!files.length) return;
+    // No file from the folder picker: the folder chosen holds none (a cancel fires `cancel`, not `change`).
+    if (!files.length) {
+      if (this.#options.settings().directory) this.#options.take({ folder: [] });
+      return;
+    }
     this.#options.take(files.some((f) => f.webkitRelativePath) ? { folder: files } : { files });
   };
 

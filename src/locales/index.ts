@@ -10,9 +10,10 @@ export type Plural = Partial<Record<Intl.LDMLPluralRule, string>> & { other: str
 
 /**
  * What a rejection note says, by the rule broken: the codes of `oss-upload-reject`, and
- * `one-at-a-time` for `too-many-files` without `multiple`.
+ * `one-at-a-time` for `too-many-files` without `multiple`, `chosen-folder-empty` for a
+ * `folder-empty` without a name (an empty folder chosen in the picker: the browser gives no name).
  */
-export type RejectionRule = RejectedFile['code'] | 'one-at-a-time';
+export type RejectionRule = RejectedFile['code'] | 'one-at-a-time' | 'chosen-folder-empty';
 
 export interface OssUploadStrings {
   /** The button's label when the slot is empty; `multiple` picks the plural. */

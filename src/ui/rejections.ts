@@ -30,7 +30,8 @@ export function notesFor(files: readonly RejectedFile[], options: { multiple: bo
   const types = (options.accept ?? '').split(',').map((t) => t.trim()).filter(Boolean);
   return files.map((f) => {
     const oneAtATime = f.code === 'too-many-files' && !options.multiple && f.limit === 1 && options.maxFiles !== 1;
-    const note: RejectionNote = { key: `note-${++counter}`, name: f.name, rule: oneAtATime ? 'one-at-a-time' : f.code, code: f.code };
+    const rule = oneAtATime ? 'one-at-a-time' : f.code === 'folder-empty' && !f.name ? 'chosen-folder-empty' : f.code;
+    const note: RejectionNote = { key: `note-${++counter}`, name: f.name, rule, code: f.code };
     if (f.limit !== undefined) note.limit = f.limit;
     if (f.code === 'wrong-type' && types.length) note.types = types;
     return note;
@@ -60,9 +61,11 @@ export function renderNotes(notes: readonly RejectionNote[], s: OssUploadStrings
   if (!notes.length) return nothing;
   return html`<ul part="rejections" aria-label=${s.rejectionsLabel}>${repeat(notes, (n) => n.key, (n) => {
     const { template, values } = parts(n, s, f);
+    // A note without a name (an empty folder chosen) is its choice's only note: "Dismiss" alone says which.
     return html`<li part="rejection" data-key=${n.key}>
       <span part="rejection-text" dir="auto">${fillHtml(template, values)}</span>
-      <button part="dismiss-button" type="button" aria-label=${fill(s.dismissLabel, { name: n.name })} @click=${() => dismiss(n.key)}>${s.dismiss}</button>
+      <button part="dismiss-button" type="button" aria-label=${n.name ? fill(s.dismissLabel, { name: n.name }) : nothing}
+        @click=${() => dismiss(n.key)}>${s.dismiss}</button>
     </li>`;
   })}</ul>`;
 }

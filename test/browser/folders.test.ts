@@ -4,7 +4,7 @@
 // (test/browser/input-servers.mjs), and the files go to the emulator.
 import { expect } from '@open-wc/testing';
 import { renderKeyTemplate } from '../../src/keys.js';
-import { cleanup, details, mount, next, objects, parts, record } from './support.js';
+import { cleanup, details, mount, next, objects, part, parts, record } from './support.js';
 import { dropPaths, makeTree, pickPaths } from './input-support.js';
 
 const uniq = () => `t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
@@ -129,6 +129,67 @@ describe('<oss-upload> folders', function () {
       .to.deep.equal([{ name: `${top}/deeper/too`, code: 'folder-too-deep' }]);
     expect((await objects(`uploads/${top}/`)).map((o) => [o.key, o.size]).sort())
       .to.deep.equal([[`uploads/${top}/${top}/deeper/y.txt`, 3], [`uploads/${top}/${top}/x.txt`, 2]]);
+  });
+
+  it('an empty folder dropped (also one holding only empty folders) is refused with folder-empty, and the note says so', async () => {
+    const full = uniq();
+    const root = await makeTree({ [`${full}/a.txt`]: 'a', 'loose.txt': 'l' }, [`${full}/nothing`, 'empty', 'hollow/x/y', 'hollow/z']);
+    const el = await mount({ endpoint: '/sign', multiple: true, manual: true });
+    const events = record(el);
+    const rejected = next(el, 'oss-upload-reject');
+    await dropPaths(el, [`${root}/empty`, `${root}/${full}`, `${root}/hollow`, `${root}/loose.txt`]);
+    await rejected;
+    // The files are listed; each dropped folder without a file is one entry (an empty subfolder of a full one is none).
+    expect(details(events, 'oss-upload-select').flatMap((d) => d.files.map((f) => f.relativePath ?? f.name))).to.deep.equal(['loose.txt', `${full}/a.txt`]);
+    expect(details(events, 'oss-upload-reject').flatMap((d) => d.files)).to.deep.equal([
+      { name: 'empty', size: 0, type: '', code: 'folder-empty', message: 'The folder "empty" is empty: there are no files in it.' },
+      { name: 'hollow', size: 0, type: '', code: 'folder-empty', message: 'The folder "hollow" is empty: there are no files in it.' },
+    ]);
+    await until(() => parts(el, 'rejection').length === 2);
+    expect(parts(el, 'rejection-text').map((n) => n.textContent)).to.deep.equal([
+      'The folder empty is empty: there are no files in it.',
+      'The folder hollow is empty: there are no files in it.',
+    ]);
+    expect(parts(el, 'dismiss-button').map((b) => b.getAttribute('aria-label'))).to.deep.equal(['Dismiss the note about empty', 'Dismiss the note about hollow']);
+    el.lang = 'zh-CN';
+    await el.updateComplete;
+    expect(parts(el, 'rejection-text').map((n) => n.textContent)).to.deep.equal(['文件夹 empty 是空的：其中没有文件。', '文件夹 hollow 是空的：其中没有文件。']);
+  });
+
+  it('a folder whose files were all refused for another reason is not empty: those refusals show', async () => {
+    const deep = uniq();
+    const typed = uniq();
+    const root = await makeTree({ [`${deep}/b/c/far.txt`]: 'f', [`${typed}/a.gif`]: 'g' });
+    const el = await mount({ endpoint: '/sign', multiple: true, manual: true, 'max-depth': '2', accept: '.png' });
+    const events = record(el);
+    const rejected = next(el, 'oss-upload-reject');
+    await dropPaths(el, [`${root}/${deep}`, `${root}/${typed}`]);
+    await rejected;
+    expect(details(events, 'oss-upload-reject').flatMap((d) => d.files.map(({ name, code }) => ({ name, code })))).to.deep.equal([
+      { name: `${deep}/b/c`, code: 'folder-too-deep' },
+      { name: 'a.gif', code: 'wrong-type' },
+    ]);
+    expect(el.files).to.deep.equal([]);
+  });
+
+  it('directory: an empty folder chosen gives the page no file and no name; the note says the chosen folder is empty', async () => {
+    const root = await makeTree({}, ['vacant/inner']);
+    const el = await mount({ endpoint: '/sign', directory: true });
+    const events = record(el);
+    const rejected = next(el, 'oss-upload-reject');
+    await pickPaths(el, [`${root}/vacant`]);
+    expect((await rejected).detail.files).to.deep.equal([
+      { name: '', size: 0, type: '', code: 'folder-empty', message: 'The chosen folder is empty: there are no files in it.' },
+    ]);
+    await until(() => parts(el, 'rejection').length === 1);
+    expect(parts(el, 'rejection-text').map((n) => n.textContent)).to.deep.equal(['The chosen folder is empty: there are no files in it.']);
+    // No name to put in the Dismiss button's label: it is the only note, and its word names it.
+    const dismiss = part(el, 'dismiss-button')!;
+    expect([dismiss.textContent, dismiss.getAttribute('aria-label')]).to.deep.equal(['Dismiss', null]);
+    expect(el.shadowRoot!.querySelector('[role=status]')!.textContent).to.equal('The chosen folder is empty: there are no files in it.');
+    await expect(el).to.be.accessible();
+    expect(details(events, 'oss-upload-select')).to.deep.equal([]);
+    expect(el.files).to.deep.equal([]);
   });
 
   it('a dropped tree of 1,000 files is listed without freezing the page (longest task reported)', async () => {
