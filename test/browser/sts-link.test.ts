@@ -37,6 +37,8 @@ interface Sample {
   at: number;
   /** UploadParts the emulator is receiving, per key suffix asked for. */
   inFlight: number[];
+  /** Requests the emulator has answered with a planted fault so far. */
+  faultsAnswered: number;
 }
 
 /**
@@ -55,6 +57,7 @@ async function sample(keys: string[], done: Promise<unknown>, counted?: (r: Logg
     samples.push({
       at: Date.now(),
       inFlight: keys.map((key) => log.filter((r) => r.status === 0 && (counted ? counted(r) : r.op === 'UploadPart' && r.key?.endsWith(key))).length),
+      faultsAnswered: log.filter((r) => r.fault && r.status !== 0).length,
     });
     await new Promise((r) => setTimeout(r, 25));
   }
@@ -62,6 +65,20 @@ async function sample(keys: string[], done: Promise<unknown>, counted?: (r: Logg
 }
 
 const total = (s: Sample) => s.inFlight.reduce((a, b) => a + b, 0);
+
+/** The first run of consecutive samples that all pass `check` and span at least `ms`: its last sample. */
+function stretch(samples: Sample[], check: (s: Sample) => boolean, ms: number): Sample | undefined {
+  let from: Sample | undefined;
+  for (const s of samples) {
+    if (!check(s)) {
+      from = undefined;
+      continue;
+    }
+    from ??= s;
+    if (s.at - from.at >= ms) return s;
+  }
+  return undefined;
+}
 
 async function byteExact(result: UploadResult, bytes: Uint8Array): Promise<void> {
   const object = await stored(result.key);
@@ -88,27 +105,37 @@ describe('sts engine on a paced link', () => {
     expect(Math.max(...samples.map(total))).to.equal(6);
   });
 
-  it('halves the parts in flight when parts fail, once for those under way together, then grows back while the rate grows', async () => {
+  it('halves the parts in flight when parts fail, then grows back by one a round', async () => {
     // 1 MiB parts at 1 MiB/s a connection: a second each. Two of the first six fail (answered once their body is in).
+    await clearEmulatorRequests(); // no fault answered earlier in the log
     await setFaults({ bandwidth: 1 * MiB, failures: [{ op: 'UploadPart', rate: 1, kind: 'error', count: 2 }] });
     const { file, bytes } = makeFile('halve.bin', 32 * MiB);
     const run = start(strategy({ partSize: 1 * MiB, partRetryDelay: 10 }), file);
     const samples = await sample([run.key], run.promise);
     await byteExact(await run.promise, bytes);
     expect(run.retries.map((r) => r.operation)).to.deep.equal(['UploadPart', 'UploadPart']);
-    const trace = JSON.stringify(samples.map(total));
+    const trace = JSON.stringify(samples.map((s) => [s.at - samples[0]!.at, total(s), s.faultsAnswered]));
     const log = (await emulatorRequests()).filter((r) => r.op === 'UploadPart' && r.key?.endsWith(run.key));
-    const failed = log.filter((r) => r.fault).map((r) => Date.parse(r.time));
-    expect(failed).to.have.length(2);
-    const t0 = Math.max(...failed) + 1000; // when the failures were answered
-    expect(Math.max(...samples.filter((s) => s.at < t0 - 300).map(total)), `six at first: ${trace}`).to.equal(6);
-    // Halved once (both failed parts were under way together) to three, and one more after the
-    // first round: parts started before the failures go on, but then no more than four at once…
-    const halved = samples.filter((s) => s.at > t0 + 1300 && s.at < t0 + 1900);
-    expect(halved.length).to.be.greaterThan(3);
-    expect(Math.max(...halved.map(total)), trace).to.be.at.most(4);
-    // …and later six again: one more after each round of parts in which the upload went faster.
-    expect(Math.max(...samples.filter((s) => s.at > t0 + 1900).map(total)), trace).to.equal(6);
+    expect(log.filter((r) => r.fault)).to.have.length(2);
+    // When the failures were seen answered (the engine halved then, or up to a sample before):
+    // measured, not assumed, since a loaded machine paces the parts slower than a second.
+    const t0 = samples.find((s) => s.faultsAnswered > 0)?.at;
+    expect(t0, trace).to.be.a('number');
+    expect(Math.max(...samples.filter((s) => s.at < t0!).map(total)), `six at first: ${trace}`).to.equal(6);
+    // Halved to three (once for both, as they were under way together: plan.ts's pure test; from
+    // out here once and twice look alike): a stretch of looks over 0.6 s at most three in flight.
+    // Not at a set time after the failures: parts started before the page heard of them go on
+    // (for seconds on a loaded machine, seen at load 15). Without the halving six stay in flight
+    // (but for a few ms as parts end) until the last part is sent; after that fewer say nothing.
+    const lastSent = Math.max(...log.map((r) => Date.parse(r.time)));
+    const halved = stretch(samples.filter((s) => s.at > t0! && s.at < lastSent), (s) => total(s) <= 3, 600);
+    expect(halved, `halved: ${trace}`).to.not.equal(undefined);
+    // …and then more than three again. The first round after a halving always adds one (there is
+    // no earlier rate to beat); each further one needs a round that went faster, which the paced
+    // link gives on an idle machine but not on one whose CPU is the bottleneck (back to six on an
+    // idle machine, held at four at load 12), so how far it grows is plan.ts's pure test
+    // (sts.test.ts), not this one.
+    expect(Math.max(...samples.filter((s) => s.at > halved!.at).map(total)), `grew back: ${trace}`).to.be.at.least(4);
   });
 
   it('files share the six connections with their parts: no more requests out at once, and each file gets its share', async () => {
