@@ -17,7 +17,7 @@ export interface FaultConfig {
   /** Seed of the pseudo-random sequence that decides which requests fail (same seed, same sequence). */
   seed?: number;
   failures?: FailureRule[];
-  /** Milliseconds added before each request is handled. */
+  /** Milliseconds added before each request is handled (a long path: a request that arrived whole is carried out, its client gone or not). */
   latencyMs?: number;
   /** Bytes per second at which request bodies are read (0 or absent: unlimited). */
   bandwidth?: number;

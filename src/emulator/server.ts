@@ -174,11 +174,21 @@ class RequestBody {
       this.received += chunk.length;
       this.lastData = Date.now();
     });
-    // Closed before its end (cut, or the socket closed with the body unread): the body fails, so no reader waits forever.
     req.once('close', () => {
-      if (!req.readableEnded) throttle.destroy(clientGone());
+      if (req.readableEnded || throttle.destroyed) return;
+      // Cut before its body ended: the body fails, so no reader waits forever (and the request has no effect).
+      if (!req.complete) return void throttle.destroy(clientGone());
+      // The whole body had arrived (its client hung up awaiting the answer): what Node had buffered still goes to the reader.
+      req.unpipe(throttle);
+      for (let chunk = req.read() as Buffer | null; chunk !== null; chunk = req.read() as Buffer | null) throttle.write(chunk);
+      throttle.end();
     });
     req.pipe(throttle);
+  }
+
+  /** Every byte of the body arrived (a body-less request has arrived whole with its head). */
+  get whole(): boolean {
+    return this.req.complete;
   }
 
   /** The emulator waits on the client for body bytes (and is not holding them back itself). */
@@ -412,8 +422,8 @@ export class EmulatorServer {
       if (q.has('uploadId')) entry.uploadId = q.get('uploadId');
 
       await this.ctx.faults.delay();
-      // Cut while the latency fault held it: the request has no effect.
-      if (gone()) throw clientGone();
+      // The fault is a long path: a request whose client left while it was held is carried out if it arrived whole.
+      if (gone() && !inbound.whole) throw clientGone();
       const fault = this.ctx.faults.decide(op);
       if (fault) {
         entry.fault = fault;

@@ -192,14 +192,16 @@ const TARGETS: Record<string, Build> = {
       effect: async () => ((await upload(port, uploadId))?.parts.length ?? 0) > 0,
     };
   },
-  async CompleteMultipartUpload(port, _dir, name) {
+  async CompleteMultipartUpload(port, _dir, name, size) {
     const key = `cut/${name}.bin`;
     const oss = aliOss(port);
     const { uploadId } = await oss.initMultipartUpload(key);
     const part = await oss.uploadPart(key, uploadId, 1, bytes(KiB), 0, KiB);
     const url = oss.signatureUrl(key, { method: 'POST', expires: 3600, subResource: { uploadId } } as never);
+    // A comment pads the list, so that the body arrives in pieces (to about `size` bytes when given).
+    const padding = 'padding so that the body arrives in pieces '.repeat(size === undefined ? 40 : Math.ceil(size / 43));
     const xml = `<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>${part.etag}</ETag></Part>`
-      + `<!-- ${'padding so that the body arrives in pieces '.repeat(40)}--></CompleteMultipartUpload>`;
+      + `<!-- ${padding}--></CompleteMultipartUpload>`;
     return {
       method: 'POST', path: pathOf(url), headers: {}, body: Buffer.from(xml), ok: 200,
       entry: (log) => log.find((e) => e.op === 'CompleteMultipartUpload' && e.key === key),
@@ -317,13 +319,14 @@ describe('requests cut at every stage (emulator in a child process)', () => {
       for (const stage of STAGES) {
         // A FIN for fixed-length bodies, a reset for chunked ones: both ways a connection ends.
         const how = encoding === 'fixed' ? 'closed' : 'reset';
-        test(`${op}, ${encoding}, cut (${how}) ${stage}: the emulator lives on, nothing is stored, no temporary file stays`, async () => {
-          const admin = op === 'AssumeRole' || op === 'SetFaults';
+        const admin = op === 'AssumeRole' || op === 'SetFaults';
+        const outcome = stage !== 'after the body, before the answer' ? 'nothing is stored'
+          : admin ? 'done or not, as the log says' : 'the request is carried out';
+        test(`${op}, ${encoding}, cut (${how}) ${stage}: the emulator lives on, ${outcome}, no temporary file stays`, async () => {
           const held = stage === 'after the head, before authentication' || stage === 'after the body, before the answer';
           await call(c.port, 'PUT', '/_emulator/faults', JSON.stringify(held && !admin ? { latencyMs: LATENCY_MS } : {}));
           const name = `${op}-${encoding}-${STAGES.indexOf(stage)}`;
-          // Cut after its body, a request is undone only if the emulator has read that body (and so seen the
-          // cut) before it acts: a body larger than its buffers waits in the socket, and is then stored.
+          // 8 KiB after the body: all of it reaches the emulator before the reset (a reset drops what the client had not sent).
           const t = await build(c.port, c.dataDir, name, stage === 'after the body, before the answer' ? 8 * KiB : undefined);
           await call(c.port, 'DELETE', '/_emulator/requests');
           const before = await tmpFiles(c.dataDir);
@@ -347,6 +350,10 @@ describe('requests cut at every stage (emulator in a child process)', () => {
             // Nothing holds an admin request once its body is in: it may have been done before the cut was seen.
             assert.ok(entry!.status === -1 || entry!.status === 200, JSON.stringify(entry));
             assert.equal(await t.effect(), entry!.status === 200, `effect and log disagree: ${JSON.stringify(entry)}`);
+          } else if (stage === 'after the body, before the answer') {
+            // Its whole body arrived while the latency fault held it: carried out, as over a long path; the answer finds no one.
+            assert.equal(entry!.status, -1, `the log records the cut: ${JSON.stringify(entry)}`);
+            assert.equal(await t.effect(), true, 'stored: the whole body had arrived');
           } else {
             assert.equal(entry!.status, -1, `the log records the cut: ${JSON.stringify(entry)}`);
             assert.equal(await t.effect(), false, 'nothing stored, issued or set');
@@ -384,6 +391,58 @@ describe('requests cut at every stage (emulator in a child process)', () => {
     const log = await json<RequestLogEntry[]>(c.port, '/_emulator/requests');
     assert.ok(log.every((e) => e.status !== 0 || e.op === 'Unknown'), 'no request is left pending');
   });
+});
+
+// ---- the latency fault: a client that hangs up while the emulator holds its request ----
+
+describe('the latency fault: a client that hangs up while its request is held (emulator in a child process)', () => {
+  // The fault models a long network path: a request whose body arrived whole is carried out (its answer finds no
+  // one), one cut before its body ended has no effect. 8 KiB bodies sent whole: the stages above.
+  const HELD_MS = 500;
+  const CASES = [
+    { what: 'its whole body (512 KiB) sent, then closed', size: 512 * KiB, encoding: 'fixed', sent: 'whole', how: 'closed', effect: true },
+    { what: 'its whole body (512 KiB, chunked) sent, then closed', size: 512 * KiB, encoding: 'chunked', sent: 'whole', how: 'closed', effect: true },
+    { what: 'half its body (8 KiB) sent, then closed', size: 8 * KiB, encoding: 'fixed', sent: 'half', how: 'closed', effect: false },
+    { what: 'half its body (512 KiB) sent, then closed', size: 512 * KiB, encoding: 'fixed', sent: 'half', how: 'closed', effect: false },
+    { what: 'half its body (512 KiB, chunked) sent, then reset', size: 512 * KiB, encoding: 'chunked', sent: 'half', how: 'reset', effect: false },
+  ] as const;
+  const OPS = ['PutObject', 'UploadPart', 'CompleteMultipartUpload', 'PostObject'] as const;
+  let c: Child;
+  before(async () => { c = await child(); });
+  after(async () => {
+    const wasRunning = c.running();
+    await c.stop();
+    assert.ok(wasRunning, `the emulator exited: ${c.stderr()}`);
+  });
+
+  for (const op of OPS) {
+    for (const [i, k] of CASES.entries()) {
+      test(`${op}: ${k.what} during the delay: ${k.effect ? 'carried out' : 'no effect'}, no temporary file, the emulator answers on`, async () => {
+        await call(c.port, 'DELETE', '/_emulator/faults');
+        const t = await TARGETS[op]!(c.port, c.dataDir, `held-${op}-${i}`, k.size);
+        await call(c.port, 'PUT', '/_emulator/faults', JSON.stringify({ latencyMs: HELD_MS }));
+        await call(c.port, 'DELETE', '/_emulator/requests');
+        const before = await tmpFiles(c.dataDir);
+        const w = wire(t, c.port, k.encoding);
+        const s = await connect(c.port);
+        const started = Date.now();
+        const data = Buffer.concat([w.head, k.sent === 'whole' ? w.body : w.body.subarray(0, w.body.length >> 1)]);
+        // Written to the socket before the cut (a destroyed socket drops what it had not written yet).
+        await new Promise<void>((resolve) => s.write(data, () => resolve()));
+        const written = Date.now() - started;
+        assert.ok(written < HELD_MS / 2, `the bytes took ${written} ms to leave: the cut would not fall inside the delay`);
+        await sleep(HELD_MS / 2 - written);
+        if (k.how === 'reset') s.resetAndDestroy();
+        else s.destroy();
+
+        const entry = await settled(c, t, true, before);
+        assert.ok(c.running(), `the emulator exited: ${c.stderr()}`);
+        assert.equal((await call(c.port, 'GET', '/_emulator/faults')).status, 200, 'the emulator answers');
+        assert.equal(entry!.status, -1, `no answer reached the client: ${JSON.stringify(entry)}`);
+        assert.equal(await t.effect(), k.effect, k.effect ? 'stored: its whole body had arrived' : 'nothing stored: its body was cut');
+      });
+    }
+  }
 });
 
 // ---- early refusals on kept-alive connections ----
