@@ -34,6 +34,8 @@ export interface PostObjectContext {
   /** STS inline policy (long-term credentials: always true). */
   authorize: (record: CredentialRecord, action: 'oss:PutObject', bucket: string, key: string) => boolean;
   callbacks?: PostCallbacks;
+  /** Told the object key once the form gives it (as sent, then with `${filename}` replaced), for the request log. */
+  onKey?: (key: string) => void;
 }
 
 export interface PostObjectResponse {
@@ -109,6 +111,7 @@ class PostForm {
   #preFile = 0;
   #pending: Promise<void>[] = [];
   readonly #body: Readable;
+  readonly #onKey: ((key: string) => void) | undefined;
   readonly #bb: busboy.Busboy;
   readonly #file: Promise<FilePart>;
   #resolveFile!: (f: FilePart) => void;
@@ -116,8 +119,9 @@ class PostForm {
   readonly #parsed: Promise<void>;
   readonly #bodyDone: Promise<void>;
 
-  constructor(headers: IncomingHttpHeaders, body: Readable) {
+  constructor(headers: IncomingHttpHeaders, body: Readable, onKey?: (key: string) => void) {
     this.#body = body;
+    this.#onKey = onKey;
     this.#file = new Promise((resolve, reject) => {
       this.#resolveFile = resolve;
       this.#rejectFile = reject;
@@ -193,7 +197,9 @@ class PostForm {
 
   #add(name: string, value: string): void {
     const lower = name.toLowerCase();
-    if (!this.fields.has(lower)) this.fields.set(lower, value);
+    if (this.fields.has(lower)) return;
+    this.fields.set(lower, value);
+    if (lower === 'key') this.#onKey?.(value);
   }
 
   /** Collects a Blob-valued field; never destroys busboy's stream (busboy would wait for it forever). */
@@ -511,6 +517,7 @@ async function plan(form: ReadonlyMap<string, string>, file: FilePart, headers: 
 
   // Conditions saw the key as sent; ${filename} is substituted only now.
   const key = rawKey.split('${filename}').join(file.filename);
+  if (key !== rawKey) ctx.onKey?.(key);
   if (key === '') throw errors.invalidArgument('The object key is empty after ${filename} was substituted.', 'key', rawKey);
   checkObjectName(key);
   if (!ctx.authorize(record, 'oss:PutObject', ctx.bucket, key)) {
@@ -573,7 +580,7 @@ export async function handlePostObject(headers: IncomingHttpHeaders, body: Reada
   }
   let form: PostForm;
   try {
-    form = new PostForm(headers, body);
+    form = new PostForm(headers, body, ctx.onKey);
   } catch {
     await drain(body);
     throw malformedPost();

@@ -27,6 +27,7 @@ export interface PostObjectHandler {
     now: () => number; bucketUrl: string;
     authorize: (record: CredentialRecord, action: 'oss:PutObject', bucket: string, key: string) => boolean;
     callbacks?: CallbackRunner;
+    onKey?: (key: string) => void;
   }): Promise<{ status: number; headers: Record<string, string>; body?: string | Buffer; error?: OssError }>;
 }
 
@@ -452,6 +453,8 @@ export class EmulatorServer {
         const result = await this.ctx.postObject(req.headers, body, {
           bucket: bucket!, region: this.ctx.region, store: this.ctx.store, credentials: this.ctx.credentials,
           now: this.ctx.now, bucketUrl, authorize: this.ctx.authorize, callbacks: this.ctx.callbacks,
+          // The key is a form field: the log has it once the form is read that far.
+          onKey: (k) => { entry.key = k; },
         });
         if (result.error) {
           entry.code = result.error.code;

@@ -12,6 +12,8 @@ import { errors, errorXml, OssError } from '../../src/emulator/errors.js';
 import { handlePostObject, type PostCallbacks, type PostObjectContext } from '../../src/emulator/post-object.js';
 import { ObjectStore } from '../../src/emulator/store.js';
 import type { CredentialLookup, CredentialRecord } from '../../src/emulator/types.js';
+import type { RequestLogEntry, RunningEmulator } from '../../src/emulator/index.js';
+import { client, emulator } from './support/emulator.js';
 
 const BUCKET = 'demo';
 const LONG: CredentialRecord = { accessKeyId: 'LTAIlongterm', accessKeySecret: 'long-secret' };
@@ -546,5 +548,34 @@ describe('PostObject: callback', () => {
     assert.equal(bad.status, 400);
     assert.equal(bad.code, 'InvalidArgument');
     assert.equal(store.head(BUCKET, 'v1/cb-bad'), undefined);
+  });
+});
+
+describe('PostObject: the request log (through the emulator)', () => {
+  let emu: RunningEmulator;
+  before(async () => { emu = await emulator(); });
+  after(() => emu.close());
+
+  /** Posts a form signed with the emulator's own keys (or a wrong signature) and answers its log entry. */
+  async function logged(key: string, opts: { filename?: string; badSignature?: boolean } = {}): Promise<RequestLogEntry | undefined> {
+    const signed = client(emu).calculatePostSignature({ expiration: inAnHour(), conditions: [['starts-with', '$key', 'log/']] } as never) as unknown as Record<string, string>;
+    const fd = form([['key', key], ['OSSAccessKeyId', signed['OSSAccessKeyId']!], ['policy', signed['policy']!],
+      ['Signature', opts.badSignature ? 'bad' : signed['Signature']!]], { data: 'logged', filename: opts.filename });
+    const mark = emu.requests().length;
+    const res = await fetch(`${emu.url}/${emu.buckets[0]}`, { method: 'POST', body: fd });
+    await res.arrayBuffer();
+    return emu.requests().slice(mark).find((e) => e.op === 'PostObject');
+  }
+
+  it('names the bucket and the key, with ${filename} replaced', async () => {
+    const stored = await logged('log/plain.txt');
+    assert.deepEqual([stored?.bucket, stored?.key, stored?.status], [emu.buckets[0], 'log/plain.txt', 204]);
+    const named = await logged('log/${filename}', { filename: 'photo.jpg' });
+    assert.deepEqual([named?.bucket, named?.key, named?.status], [emu.buckets[0], 'log/photo.jpg', 204]);
+  });
+
+  it('a refused form: the key as the form sent it, with the error code', async () => {
+    const refused = await logged('log/${filename}', { badSignature: true });
+    assert.deepEqual([refused?.bucket, refused?.key, refused?.status, refused?.code], [emu.buckets[0], 'log/${filename}', 403, 'SignatureDoesNotMatch']);
   });
 });
