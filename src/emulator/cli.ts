@@ -18,8 +18,23 @@ Options:
   --cors-origin ORIGIN     an allowed CORS origin; repeat for more (default: any)
   --no-expose-etag         leave ETag out of Access-Control-Expose-Headers (a common misconfiguration)
   --sts-min-duration S     smallest AssumeRole DurationSeconds (default 900)
+  --headers-timeout MS     time a client has to send a request's head (default ${DEFAULTS.headersTimeoutMs})
+  --idle-timeout MS        longest silence of a client the emulator waits on, body bytes or reading
+                           its answer; 0 waits forever (default ${DEFAULTS.idleTimeoutMs})
+  --callback-timeout MS    time an upload callback may take (default ${DEFAULTS.callbackTimeoutMs}, as OSS)
   -h, --help               this text
 `;
+
+/** setTimeout's longest delay: a larger one fires at once. */
+const MAX_TIMER = 2 ** 31 - 1;
+
+/** A whole number in [min, max] from a flag's text, or undefined when the flag is absent. */
+function whole(flag: string, text: string | undefined, min: number, max: number, unit: string): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < min || n > max) throw new Error(`--${flag} must be ${min}…${max} ${unit}, not ${text}`);
+  return n;
+}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -34,6 +49,9 @@ async function main(): Promise<void> {
       'cors-origin': { type: 'string', multiple: true },
       'no-expose-etag': { type: 'boolean' },
       'sts-min-duration': { type: 'string' },
+      'headers-timeout': { type: 'string' },
+      'idle-timeout': { type: 'string' },
+      'callback-timeout': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -43,6 +61,10 @@ async function main(): Promise<void> {
   }
   const port = values.port === undefined ? undefined : Number(values.port);
   if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) throw new Error(`--port must be 0…65535, not ${values.port}`);
+  const stsMinDurationSeconds = whole('sts-min-duration', values['sts-min-duration'], 1, 3600, 'seconds');
+  const headersTimeoutMs = whole('headers-timeout', values['headers-timeout'], 1, MAX_TIMER, 'milliseconds');
+  const idleTimeoutMs = whole('idle-timeout', values['idle-timeout'], 0, MAX_TIMER, 'milliseconds');
+  const callbackTimeoutMs = whole('callback-timeout', values['callback-timeout'], 1, MAX_TIMER, 'milliseconds');
   const emulator = await startEmulator({
     port,
     host: values.host,
@@ -53,7 +75,7 @@ async function main(): Promise<void> {
     region: values.region,
     corsOrigins: values['cors-origin'],
     exposeEtag: !values['no-expose-etag'],
-    stsMinDurationSeconds: values['sts-min-duration'] === undefined ? undefined : Number(values['sts-min-duration']),
+    stsMinDurationSeconds, headersTimeoutMs, idleTimeoutMs, callbackTimeoutMs,
   });
   process.stdout.write(
     `OSS emulator listening on ${emulator.url}\n`

@@ -26,10 +26,12 @@ export const DEFAULTS = {
   accessKeyId: 'LTAI5tEmulatorAccessKey',
   accessKeySecret: 'emulator-access-key-secret',
   region: 'cn-hangzhou',
+  headersTimeoutMs: 60_000,
+  idleTimeoutMs: 60_000,
+  /** As OSS. */
+  callbackTimeoutMs: 5000,
 } as const;
 
-const DEFAULT_HEADERS_TIMEOUT_MS = 60_000;
-const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
 /** How long a socket refused at the HTTP level lives on, for its answer to reach the client. */
 const CLIENT_ERROR_LINGER_MS = 1000;
 
@@ -147,7 +149,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     evaluatePolicy(record.policy, action, bucket, key);
 
   let callbacks: CallbackService | undefined;
-  const headersTimeout = options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
+  const headersTimeout = options.headersTimeoutMs ?? DEFAULTS.headersTimeoutMs;
   const server: Server = createServer({
     maxHeaderSize: 16 * 1024,
     // Lets a body with both Content-Length and Transfer-Encoding: chunked through, read by its chunks
@@ -167,7 +169,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     },
     corsOrigins: options.corsOrigins?.length ? options.corsOrigins : ['*'],
     exposeEtag: options.exposeEtag ?? true,
-    idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+    idleTimeoutMs: options.idleTimeoutMs ?? DEFAULTS.idleTimeoutMs,
   });
   /** Sockets whose connection ends with the answer in hand: a request behind it is never handled. */
   const closing = new WeakSet<Socket>();
@@ -213,7 +215,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const port = (server.address() as AddressInfo).port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   callbacks = new CallbackService({
-    timeoutMs: options.callbackTimeoutMs,
+    timeoutMs: options.callbackTimeoutMs ?? DEFAULTS.callbackTimeoutMs,
     publicKeyUrl: `${url}/_emulator/callback-public-key.pem`,
     dataDir,
   });
