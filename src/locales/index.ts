@@ -45,8 +45,15 @@ export interface OssUploadStrings {
   uploading: string;
   /** A file's status; `{percent}` is the formatted percentage, sign included ("42%", "42 %", "%42"). */
   status: Record<UploadStatus, string>;
+  /**
+   * The status of an uploading file whose bytes have all gone out, while OSS has not answered yet
+   * (the last bytes may still be in the connection's buffers): no percentage, no speed.
+   */
+  finishing: string;
   /** Beside the status of an uploading file, once its speed is known: `{speed}` ("3.2 MB/s") and `{time}` ("12 sec"). */
   rate: string;
+  /** A row's status and its `rate` together (`{status}`, `{rate}`), set apart as `rate` sets the speed and the time apart. */
+  statusRate: string;
   /** The batch summary (two or more files): its progress bar's accessible name. */
   batchProgressLabel: string;
   /** The batch summary: `{done}` files finished of `{total}` (the plural follows `total`). */

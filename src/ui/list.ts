@@ -41,6 +41,15 @@ export interface ListContext {
 /** A row's file: its snapshot, and the File itself while the page holds it (not for rows restored after a reload). */
 type ListedFile = UploadFileInfo & { readonly file?: Blob };
 
+/**
+ * Every byte handed to the network and no answer yet: the browser counts bytes as sent once they are
+ * in the connection's buffers, seconds before OSS has them all on a slow link, so no speed or time left.
+ */
+const finishing = (file: UploadFileInfo) => file.status === 'uploading' && file.loaded >= file.total;
+
+/** The speed of a file that is sending, once measured. */
+const rateOf = (file: UploadFileInfo, c: ListContext) => (file.status === 'uploading' && !finishing(file) ? c.rate(file.id) : undefined);
+
 function renderFile(file: ListedFile, c: ListContext) {
   const s = c.strings;
   const f = c.formats;
@@ -49,7 +58,8 @@ function renderFile(file: ListedFile, c: ListContext) {
   const paused = file.status === 'paused';
   const canRetry = file.status === 'error' || file.status === 'aborted' || file.status === 'skipped';
   const canRemove = !unfinished;
-  const rate = file.status === 'uploading' ? c.rate(file.id) : undefined;
+  const rate = rateOf(file, c);
+  const status = finishing(file) ? s.finishing : fillHtml(s.status[file.status], { percent: f.percent(file.percent) });
   // Each piece of text is its own bidi paragraph (dir=auto): "19.5 kB" stays in order in an RTL widget.
   return html`<li part="file file-${file.status}" data-status=${file.status} data-key=${file.id} ?data-preview=${c.previews !== 'none'}>
     ${c.previews === 'none' ? nothing : html`<span part="preview" aria-hidden="true">${c.preview?.(file, c.previews !== 'icons') ?? nothing}</span>`}
@@ -58,9 +68,12 @@ function renderFile(file: ListedFile, c: ListContext) {
     <progress part="progress" max="100" .value=${file.percent} aria-label=${label(s.progressLabel)}></progress>
     ${file.error
       ? html`<span part="error" dir="auto" title=${file.error.message}>${file.status === 'error' ? mark('error') : nothing}${errorText(s, file.error)}</span>`
-      : html`<span part="status" dir="auto">${file.status === 'success' ? mark('success') : nothing}${fillHtml(s.status[file.status], { percent: f.percent(file.percent) })}${rate
-        ? html` <span part="rate">${fillHtml(s.rate, { speed: f.speed(rate), time: f.duration((file.total - file.loaded) / rate) })}</span>`
-        : nothing}</span>`}
+      : html`<span part="status" dir="auto">${file.status === 'success' ? mark('success') : nothing}${rate
+        ? fillHtml(s.statusRate, {
+          status: html`${status}`,
+          rate: html`<span part="rate">${fillHtml(s.rate, { speed: f.speed(rate), time: f.duration((file.total - file.loaded) / rate) })}</span>`,
+        })
+        : status}</span>`}
     <span class="actions">
       ${file.pausable
         ? html`<button part=${paused ? 'resume-button' : 'pause-button'} type="button"
@@ -88,7 +101,7 @@ export function renderFileList(files: readonly ListedFile[], c: ListContext) {
   // template for each of a dropped folder's thousand rows (about 20 ms a render at 1,000 rows).
   return html`<ul part="file-list" aria-label=${c.strings.fileListLabel}>${repeat(files, (file) => file.id, (file) => guard(
     [file.status, file.percent, file.loaded, file.error, file.pausable, file.name, file.size, file.file, c.strings, c.formats, c.previews, c.preview,
-      file.status === 'uploading' ? c.rate(file.id) : undefined],
+      rateOf(file, c)],
     () => renderFile(file, c),
   ))}</ul>`;
 }
