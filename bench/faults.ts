@@ -6,18 +6,15 @@
 // generated, recomputed here), each failure must not be stored, no multipart upload may be left
 // open under the strategy's prefix, and every injected fault should be visible to the app as an
 // `oss-upload-retry` event (whole-file retries) or a part retry.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import puppeteer from 'puppeteer-core';
 import { build } from 'vite';
 import { startEmulator, type RequestLogEntry } from '../src/emulator/index.js';
 import { createProxyHandler, createSignHandler, createStsHandler, toNodeListener } from '../src/server/index.js';
 import { crc64 } from '../src/signing/crc64.js';
-import { CHROMIUM_ARGS } from '../test/node/support/chromium.js';
 import type { Benchmark, BenchOptions, Row } from './run.js';
+import { startSite, type Route } from './site.js';
 
 const MiB = 1024 * 1024;
 const STRATEGIES = ['signed-policy', 'sts', 'proxy'] as const;
@@ -86,7 +83,7 @@ async function run(options: BenchOptions): Promise<Row[]> {
   const bucket = emu.buckets[0]!;
   const creds = { accessKeyId: emu.accessKeyId, accessKeySecret: emu.accessKeySecret, bucket, region: emu.region };
   const endpoint = `http://localhost:${emu.port}`;
-  const routes: Record<string, ReturnType<typeof toNodeListener>> = {
+  const routes: Record<string, Route> = {
     '/sign': toNodeListener(createSignHandler({ ...creds, host: `${emu.url}/${bucket}`, prefix: 'faults/signed-policy/' })),
     '/sts': toNodeListener(createStsHandler({
       ...creds, roleArn: 'acs:ram::1234567890123456:role/faults', stsEndpoint: `${emu.url}/_sts`, endpoint, prefix: 'faults/sts/',
@@ -100,23 +97,11 @@ async function run(options: BenchOptions): Promise<Row[]> {
     + `<oss-upload id="signed-policy" strategy="signed-policy" endpoint="/sign" ${common}></oss-upload>`
     + `<oss-upload id="sts" strategy="sts" endpoint="/sts" ${common}></oss-upload>`
     + `<oss-upload id="proxy" strategy="proxy" endpoint="/proxy" ${common}></oss-upload>`;
-  const site: Server = createServer(async (req, res) => {
-    const path = (req.url ?? '/').split('?')[0]!;
-    const route = routes[path];
-    if (route) return route(req, res);
-    if (path === '/') return void res.writeHead(200, { 'Content-Type': 'text/html' }).end(page);
-    const body = await readFile(join(bundleDir, path.slice(1))).catch(() => undefined);
-    if (!body) return void res.writeHead(404).end();
-    res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(body);
-  });
-  site.requestTimeout = 0;
-  await new Promise<void>((r) => site.listen(0, '127.0.0.1', () => r()));
-  const siteUrl = `http://localhost:${(site.address() as AddressInfo).port}/`;
-  const browser = await puppeteer.launch({ executablePath: '/usr/bin/chromium', headless: true, networkEnabled: false, args: CHROMIUM_ARGS });
+  const site = await startSite({ routes, page, script: (path) => readFile(join(bundleDir, path.slice(1))).catch(() => undefined) });
   const fileSizes = sizes(count);
   try {
-    const tab = await browser.newPage();
-    await tab.goto(siteUrl);
+    const tab = await site.browser.newPage();
+    await tab.goto(site.url);
     await tab.waitForFunction("window.faultsReady === true && customElements.get('oss-upload') !== undefined");
     for (const [n, strategy] of STRATEGIES.entries()) {
       const prefix = `faults/${strategy}/`;
@@ -162,9 +147,7 @@ async function run(options: BenchOptions): Promise<Row[]> {
       if (wrong.length) throw new Error(`faults: ${strategy}: reported success but not stored byte-exact: ${wrong.join(', ')}`);
     }
   } finally {
-    await browser.close();
-    site.closeAllConnections();
-    site.close();
+    await site.close();
     await emu.close();
     await rm(work, { recursive: true, force: true });
   }

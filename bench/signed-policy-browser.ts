@@ -22,22 +22,20 @@
 // software frames). Also the gzipped sizes of the built browser entry and bundle.
 //
 // SIGNED_POLICY_ROUNDS sets the rounds (3); SIGNED_POLICY_VERBOSE=1 logs every run's CPU.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import puppeteer, { type Page } from 'puppeteer-core';
+import type { Page } from 'puppeteer-core';
 import { build } from 'vite';
 import { createProxyHandler, createSignHandler, createStsHandler, toNodeListener } from '../src/server/index.js';
 import { encodeKeyPath, presignQueryV4, signHeaderV4 } from '../src/signing/index.js';
-import { CHROMIUM_ARGS } from '../test/node/support/chromium.js';
 import { dataCrc, dataKeyHex, writeData } from './data.js';
 import { startChild } from './emulator-memory.js';
 import { procCpuMs, stopChild } from './proc.js';
 import type { Benchmark, BenchOptions, Row } from './run.js';
+import { startSite, type Route } from './site.js';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -207,7 +205,7 @@ async function run(options: BenchOptions): Promise<Row[]> {
   const { bucket } = emu;
   const creds = { accessKeyId: emu.accessKeyId, accessKeySecret: emu.accessKeySecret };
   const target = { ...creds, bucket, region: emu.region, endpoint: `http://localhost:${emu.port}`, prefix: PREFIX };
-  const routes: Record<string, (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void> = {
+  const routes: Record<string, Route> = {
     '/sign': toNodeListener(createSignHandler({ ...target, host: `${emu.url}/${bucket}` })),
     '/sts': toNodeListener(createStsHandler({ ...target, roleArn: 'acs:ram::1234567890123456:role/bench', stsEndpoint: `${emu.url}/_sts` })),
     '/proxy': toNodeListener(createProxyHandler(target)),
@@ -217,25 +215,16 @@ async function run(options: BenchOptions): Promise<Row[]> {
     + '<oss-upload id="signed-policy" strategy="signed-policy" endpoint="/sign" retries="0"></oss-upload>'
     + '<oss-upload id="sts" strategy="sts" endpoint="/sts" retries="0"></oss-upload>'
     + '<oss-upload id="proxy" strategy="proxy" endpoint="/proxy" retries="0"></oss-upload>';
-  const site: Server = createServer(async (req, res) => {
-    const path = (req.url ?? '/').split('?')[0]!;
-    const route = routes[path];
-    if (route) return route(req, res);
-    if (path === '/') return void res.writeHead(200, { 'Content-Type': 'text/html' }).end(page);
-    if (path === '/page-data.js') return void res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(pageData);
-    const body = await readFile(join(bundleDir, path.slice(1))).catch(() => undefined);
-    if (!body) return void res.writeHead(404).end();
-    res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(body);
+  const site = await startSite({
+    routes,
+    page,
+    script: (path) => (path === '/page-data.js' ? pageData : readFile(join(bundleDir, path.slice(1))).catch(() => undefined)),
   });
-  site.requestTimeout = 0; // the proxy's uploads may take longer than Node's default 300 s
-  await new Promise<void>((r) => site.listen(0, '127.0.0.1', () => r()));
-  const siteUrl = `http://localhost:${(site.address() as AddressInfo).port}/`;
-  const browser = await puppeteer.launch({ executablePath: '/usr/bin/chromium', headless: true, networkEnabled: false, args: CHROMIUM_ARGS });
   try {
-    const browserPid = browser.process()?.pid;
+    const browserPid = site.browser.process()?.pid;
     if (browserPid === undefined) throw new Error('no Chromium process to measure');
-    const tab = await browser.newPage();
-    await tab.goto(siteUrl);
+    const tab = await site.browser.newPage();
+    await tab.goto(site.url);
     await tab.waitForFunction("window.benchReady === true && customElements.get('oss-upload') !== undefined");
     const seed = `signed-policy-bench-${size}`;
     options.log('computing the CRC-64 of the data');
@@ -345,9 +334,7 @@ async function run(options: BenchOptions): Promise<Row[]> {
       { benchmark: 'size: bundle + lazy chunks', metric: 'gzip -9', value: await gzippedJs(bundleDir), unit: 'B', note: 'every .js the build emits (lazy chunks load only when used)' },
     );
   } finally {
-    await browser.close();
-    site.closeAllConnections();
-    site.close();
+    await site.close();
     await stopChild(emu.proc);
     await rm(work, { recursive: true, force: true });
   }

@@ -18,20 +18,18 @@
 // SLOW_LINK_EXTRA=1 adds the sts engine with fixed part sizes; SLOW_LINK_ROUNDS sets the rounds (3);
 // SLOW_LINK_VERBOSE=1 logs every run, =2 also its requests (resource timing and the emulator's log).
 import { build } from 'esbuild';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import puppeteer, { type Page } from 'puppeteer-core';
+import type { Page } from 'puppeteer-core';
 import { startEmulator } from '../src/emulator/index.js';
 import { createProxyHandler, createSignHandler, createStsHandler, toNodeListener } from '../src/server/index.js';
 import { Crc64 } from '../src/signing/crc64.js';
 import { encodeKeyPath, presignQueryV4, signHeaderV4 } from '../src/signing/index.js';
-import { CHROMIUM_ARGS } from '../test/node/support/chromium.js';
 import { DATA_BLOCK, dataBlock } from './data.js';
 import type { Benchmark, BenchOptions, Row } from './run.js';
+import { startSite, type Route } from './site.js';
 
 const MiB = 1024 * 1024;
 const DEFAULT_SIZE = 96 * MiB;
@@ -94,31 +92,20 @@ async function run(options: BenchOptions): Promise<Row[]> {
   const bucket = emu.buckets[0]!;
   const creds = { accessKeyId: emu.accessKeyId, accessKeySecret: emu.accessKeySecret };
   const target = { ...creds, bucket, region: emu.region, endpoint: `http://localhost:${emu.port}`, prefix: PREFIX };
-  const routes: Record<string, (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void> = {
+  const routes: Record<string, Route> = {
     '/sign': toNodeListener(createSignHandler({ ...target, host: `http://localhost:${emu.port}/${bucket}` })),
     '/sts': toNodeListener(createStsHandler({ ...target, roleArn: 'acs:ram::1234567890123456:role/bench', stsEndpoint: `${emu.url}/_sts` })),
     '/proxy': toNodeListener(createProxyHandler(target)),
   };
-  const site: Server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0]!;
-    const route = routes[path];
-    if (route) return route(req, res);
-    if (path === '/') {
-      return void res.writeHead(200, { 'Content-Type': 'text/html' })
-        .end('<!doctype html><meta charset="utf-8"><title>slow-link bench</title><input type="file"><script type="module" src="/slow-link-page.js"></script>');
-    }
-    const body = assets.get(path);
-    if (!body) return void res.writeHead(404).end();
-    res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(body);
+  const site = await startSite({
+    routes,
+    page: '<!doctype html><meta charset="utf-8"><title>slow-link bench</title><input type="file"><script type="module" src="/slow-link-page.js"></script>',
+    script: (path) => assets.get(path),
   });
-  site.requestTimeout = 0;
-  await new Promise<void>((r) => site.listen(0, '127.0.0.1', () => r()));
-  const siteUrl = `http://localhost:${(site.address() as AddressInfo).port}`;
-  const browser = await puppeteer.launch({ executablePath: '/usr/bin/chromium', headless: true, networkEnabled: false, args: CHROMIUM_ARGS });
   const rows: Row[] = [];
   try {
-    const tab = await browser.newPage();
-    await tab.goto(siteUrl);
+    const tab = await site.browser.newPage();
+    await tab.goto(site.url);
     await tab.waitForFunction("window.benchReady === true && customElements.get('oss-upload') !== undefined");
     options.log(`writing the ${dataSize}-byte file the page chooses`);
     const dataFile = join(work, 'data.bin');
@@ -222,9 +209,7 @@ async function run(options: BenchOptions): Promise<Row[]> {
       if (s.name !== 'one PUT') rows.push({ benchmark: `slow link: ${s.name}`, metric: 'vs one PUT', value: value / put, unit: '×' });
     }
   } finally {
-    await browser.close();
-    site.closeAllConnections();
-    site.close();
+    await site.close();
     await emu.close();
     await rm(work, { recursive: true, force: true });
   }
