@@ -17,6 +17,7 @@ import { DEFAULT_MAX_DEPTH, FileIntake, type Arrival } from './input/index.js';
 import { checked } from './element/checks.js';
 import { SHELL_WORDS, type ShellWords } from './element/words.js';
 import type { ElementCore } from './element/core.js';
+import { prefetchStrategy } from './strategies/code.js';
 
 export type * from './core.js';
 
@@ -240,7 +241,7 @@ export class OssUpload extends LitElement {
     // A drag over the element starts an upload: the core loads while the files are on their way to the
     // drop. A click (the zone's, the button's, by mouse, touch or keyboard) loads it in browse(), while
     // the picker is open. A hover, a focus or a touch does not: most of them are not uploads.
-    this.addEventListener('dragenter', this.#intent, { passive: true });
+    this.addEventListener('dragenter', this.#starting, { passive: true });
   }
 
   /** The files and their state, oldest first (read-only snapshots; `file` is the File). Empty until the core has loaded. */
@@ -251,7 +252,7 @@ export class OssUpload extends LitElement {
   /** Opens the file picker (no-op while `disabled`). */
   browse(): void {
     if (this.#disabled) return;
-    this.#intent();
+    this.#starting();
     this.#input?.click();
   }
 
@@ -262,6 +263,7 @@ export class OssUpload extends LitElement {
    */
   addFiles(files: Iterable<File> | ArrayLike<File>): Promise<string[]> {
     const list = Array.from(files); // now: a FileList may be emptied before the core arrives
+    prefetchStrategy(this.strategy);
     // Listed at once when the core is there, so that `addFiles(f); upload()` keeps its order (`manual`).
     if (this.#core) return Promise.resolve(this.#core.addFiles(list));
     return this.#load().then((core) => core.addFiles(list));
@@ -432,6 +434,12 @@ export class OssUpload extends LitElement {
     return this.#loading;
   }
 
+  /** The user starts an upload (a click that opens the picker, a drag over the element): the core, and the strategy's code beside it. */
+  readonly #starting = (): void => {
+    this.#intent();
+    prefetchStrategy(this.strategy);
+  };
+
   readonly #intent = (): void => {
     void this.#load().catch(() => undefined); // what needs the core reports a failure; a hover does not
   };
@@ -447,6 +455,7 @@ export class OssUpload extends LitElement {
 
   /** Files from the picker, a drop or a paste: listed now, or once the core is there; reported as failed when it cannot load. */
   #take(arrival: Arrival): void {
+    prefetchStrategy(this.strategy);
     if (this.#core) return this.#core.take(arrival);
     void this.#load().then((core) => core.take(arrival), (error: Error & { code: 'network'; retryable: boolean }) => {
       console.error(error);

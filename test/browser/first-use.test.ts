@@ -7,7 +7,8 @@ import { expect } from '@open-wc/testing';
 import { cleanup, mount } from './support.js';
 
 performance.setResourceTimingBufferSize(10_000);
-const coreRequested = () => performance.getEntriesByType('resource').some((e) => new URL(e.name).pathname.endsWith('/src/element/core.ts'));
+const requested = (path: string) => performance.getEntriesByType('resource').some((e) => new URL(e.name).pathname.endsWith(path));
+const coreRequested = () => requested('/src/element/core.ts');
 const settle = () => new Promise((resolve) => setTimeout(resolve, 300));
 
 describe('<oss-upload> loads its core when an upload starts', function () {
@@ -15,7 +16,7 @@ describe('<oss-upload> loads its core when an upload starts', function () {
   afterEach(cleanup);
 
   // First in the file: nothing has imported the core in this page yet.
-  it('a hover, a focus and a touch download nothing more; a click on the button does', async () => {
+  it('a hover, a focus and a touch download nothing more; a click on the button downloads the core and the strategy\'s code', async () => {
     const el = await mount({ endpoint: '/sign' });
     const button = el.shadowRoot!.querySelector<HTMLButtonElement>('[part~="button"]')!;
     el.dispatchEvent(new PointerEvent('pointerenter'));
@@ -31,5 +32,9 @@ describe('<oss-upload> loads its core when an upload starts', function () {
     button.click();
     await el.updateComplete; // waits for the core once its import is on its way
     expect(coreRequested(), 'the core after a click').to.equal(true);
+    // The strategy's code comes beside the core, before any file: on a slow link it would otherwise
+    // wait for the core and then for the file, a round trip or two each.
+    expect(requested('/src/strategies/signed-policy.ts'), 'the strategy after a click').to.equal(true);
+    expect(requested('/src/strategies/sts.ts') || requested('/src/strategies/proxy.ts'), 'another strategy').to.equal(false);
   });
 });
