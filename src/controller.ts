@@ -297,7 +297,8 @@ export class UploadController extends EventTarget {
   pause(id?: string): boolean {
     let any = false;
     for (const e of this.#select(id)) {
-      if (e.status !== 'uploading' || !canPause(e.strategy)) continue;
+      // The request that decides whether the file exists goes on whatever a pause says (see pausable in #info).
+      if (e.status !== 'uploading' || e.committing || !canPause(e.strategy)) continue;
       if (!e.strategy.pause(e.file)) {
         if (e.moving && !e.pauseRefused) {
           e.pauseRefused = true; // under way and still refused: this upload cannot pause
@@ -387,7 +388,7 @@ export class UploadController extends EventTarget {
     if (e.key !== undefined) info.key = e.key;
     if (e.url !== undefined) info.url = e.url;
     if (e.error !== undefined) info.error = { ...e.error };
-    if (e.status === 'paused' || (e.status === 'uploading' && e.moving && !e.pauseRefused && canPause(e.strategy)
+    if (e.status === 'paused' || (e.status === 'uploading' && e.moving && !e.pauseRefused && !e.committing && canPause(e.strategy)
       && e.strategy.pausable?.(e.file) !== false)) info.pausable = true;
     return info;
   }
@@ -528,7 +529,9 @@ export class UploadController extends EventTarget {
             }));
           },
           onCommit: (pending) => {
-            if (e.run === run) e.committing = pending;
+            if (e.run !== run) return;
+            e.committing = pending;
+            if (canPause(strategy)) this.#onChange(); // the pause button goes, or comes back
           },
         });
       } catch (thrown) {

@@ -186,11 +186,12 @@ export class StsStrategy implements UploadStrategy {
   /**
    * Pauses the upload of this file: parts in flight are stopped (their bytes go again after
    * resume), no new part starts, the multipart upload stays on OSS. `upload()` stays pending.
-   * Returns whether an upload of the file is running. A PutObject (small file) cannot pause.
+   * Returns whether the running upload of the file paused: not a PutObject (small file), nor one
+   * whose parts are all stored (its Complete goes on whatever a pause says).
    */
   pause(file: Blob): boolean {
     const control = this.#pausers.get(file);
-    if (!control) return false;
+    if (!control || control.closed) return false;
     control.pause();
     return true;
   }
@@ -203,9 +204,10 @@ export class StsStrategy implements UploadStrategy {
     return true;
   }
 
-  /** Whether the running upload of this file can pause: a multipart one can, a PutObject (small file) cannot. */
+  /** Whether the running upload of this file can pause: a multipart one can until its Complete is next, a PutObject (small file) cannot. */
   pausable(file: Blob): boolean {
-    return this.#pausers.has(file);
+    const control = this.#pausers.get(file);
+    return control !== undefined && !control.closed;
   }
 
   isPaused(file: Blob): boolean {

@@ -34,6 +34,7 @@ export interface CredentialSource {
  */
 export class PauseControl {
   #paused = false;
+  #closed = false;
   #stop = new AbortController();
   #resumed: Promise<void> = Promise.resolve();
   #release: () => void = () => {};
@@ -41,6 +42,19 @@ export class PauseControl {
 
   get paused(): boolean {
     return this.#paused;
+  }
+
+  /** The upload has gone past the point where a pause could hold it (its Complete is next): see close(). */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Every part is stored and Complete goes next: a pause now would stop nothing (Complete does not
+   * listen to it), and would show a file as paused while OSS makes the object. The strategy refuses it.
+   */
+  close(): void {
+    this.#closed = true;
   }
 
   /** Aborts when the upload is paused (a new signal after every resume). */
@@ -434,7 +448,11 @@ export class MultipartUpload {
           continue;
         }
         if (!more() || running.size >= parallel.target) {
-          if (running.size === 0) break;
+          if (running.size === 0) {
+            // In the same turn as the pause check above: no pause can come between it and this.
+            if (!more()) o.pause?.close();
+            break;
+          }
           await Promise.race(running);
           continue;
         }
