@@ -14,9 +14,13 @@ import { BatchMeter, type BatchEstimate } from './rate.js';
 /** Fewest files in a batch for the summary to show: one file's row already has its own progress and speed. */
 const FEWEST_FILES = 2;
 
-/** What the summary shows: a batch under way (`uploading`, or `paused` while every unfinished file is), or the last one's outcome. */
+/**
+ * What the summary shows: a batch under way (`uploading`, or `paused` while every unfinished file
+ * is), or the last one's outcome. `finishing`: every unfinished file has sent every byte, and OSS's
+ * answers are what is left (the rows say "Finishing…" then too).
+ */
 export type SummaryView =
-  | { state: 'uploading' | 'paused'; batch: BatchProgress; estimate?: BatchEstimate }
+  | { state: 'uploading' | 'paused'; batch: BatchProgress; estimate?: BatchEstimate; finishing?: boolean }
   | { state: 'done'; uploaded: number; failed: number };
 
 /** The summary, or nothing. Pure: the element's words and formats in, a template out. */
@@ -38,7 +42,9 @@ export function renderSummary(view: SummaryView | undefined, s: OssUploadStrings
     <bdi part="summary-percent">${f.percent(b.percent)}</bdi>
     ${view.state === 'paused'
       ? html`<span part="summary-rate" dir="auto">${fillHtml(s.status.paused, { percent: f.percent(b.percent) })}</span>`
-      : e
+      : view.finishing
+        ? html`<span part="summary-rate" dir="auto">${s.finishing}</span>`
+        : e
         ? html`<span part="summary-rate" dir="auto">${fillHtml(s.rate, {
           speed: f.speed(e.rate),
           // The seconds in machine form too (ISO 8601), for scripts and tests; the words round them.
@@ -130,8 +136,20 @@ export class BatchSummary implements ReactiveController {
     this.#meter.note(batch.loaded, held);
     if (batch.files < FEWEST_FILES) return undefined;
     if (held) return { state: 'paused', batch };
-    // Every byte out: what is left is OSS's answer, not a matter of speed.
-    const estimate = batch.loaded < batch.total ? this.#meter.estimate(batch.total - batch.loaded) : undefined;
+    // What is left to send is the unfinished files' bytes: a failed file's unsent bytes stay in the
+    // batch's totals (its bar and percentage) but will not go.
+    let left = 0;
+    let unfinished = 0;
+    let waiting = false;
+    for (const file of files) {
+      if (file.status !== 'queued' && file.status !== 'uploading' && file.status !== 'retrying' && file.status !== 'paused') continue;
+      unfinished++;
+      left += Math.max(0, file.total - file.loaded);
+      if (file.status !== 'uploading') waiting = true;
+    }
+    // Every byte out: what is left is OSS's answer, not a matter of speed (the rows say "Finishing…" too).
+    if (unfinished > 0 && left === 0 && !waiting) return { state: 'uploading', batch, finishing: true };
+    const estimate = left > 0 ? this.#meter.estimate(left) : undefined;
     return { state: 'uploading', batch, ...(estimate ? { estimate } : {}) };
   }
 

@@ -3,7 +3,7 @@
 // byte has gone out while OSS has not answered, "Finishing…" — no percentage, speed or time left:
 // the browser counts bytes as sent when they are in the connection's buffers, seconds before OSS
 // has them on a slow link (the emulator's latency and bandwidth faults make that wait here). The
-// batch summary shows no time left then either.
+// batch summary says "Finishing…" then too, once every file has sent all.
 import { expect } from '@open-wc/testing';
 import { render } from 'lit';
 import type { UploadFileInfo } from '../../src/events.js';
@@ -65,7 +65,7 @@ describe('<oss-upload> row status', function () {
   this.timeout(60_000);
   afterEach(cleanup);
 
-  it('every byte out, no answer yet (latency): the rows say "Finishing…" with no speed or time left; the summary shows no time left', async () => {
+  it('every byte out, no answer yet (latency): the rows say "Finishing…" with no speed or time left, and so does the summary', async () => {
     // Small files go into the socket buffers at once; OSS answers three seconds later.
     await setFaults({ latencyMs: 3000 });
     const el = await mount({ endpoint: '/sign', multiple: true });
@@ -79,10 +79,10 @@ describe('<oss-upload> row status', function () {
     // Both files were seen waiting for OSS with every byte out, and each time the row said so.
     expect(new Set(out.map((r) => r.name)).size, 'rows seen with every byte out').to.equal(2);
     expect([...new Set(out.map((r) => `${r.status} rate:${r.rate} bar:${r.bar}`))]).to.deep.equal(['Finishing… rate:false bar:100']);
-    // The summary at that time: the files and the percentage, no speed or time left ("0 sec left").
+    // The summary at that time: the files, the percentage and "Finishing…" in place of speed and time left ("0 sec left").
     const allOut = w.summaries.filter((s) => s.allOut);
     expect(allOut.length, 'summary seen with every byte out').to.be.greaterThan(0);
-    for (const s of allOut) expect(`${s.text} rate:${s.rate}`).to.match(/^[01] of 2 files 100% rate:false$/);
+    for (const s of allOut) expect(`${s.text} rate:${s.rate}`).to.match(/^[01] of 2 files 100% Finishing… rate:true$/);
   });
 
   it('on a slow link: "Uploading 42% · 3.2 MB/s · 5 sec left" while bytes go, then "Finishing…" while the last ones sit in the buffers', async () => {

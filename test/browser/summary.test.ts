@@ -1,7 +1,8 @@
 // The batch summary: the smoothing meter alone (samples in, estimate out), then <oss-upload>'s
 // `summary` part against the emulator on a paced link — hidden for one file, "n of m" moving,
 // speed and time left only after two seconds of data, a time left that does not count down while
-// everything is paused, the outcome after the batch, Chinese words and numbers, axe clean (light,
+// everything is paused, "Finishing…" once every byte is out (a failed file's unsent bytes left
+// out), the outcome after the batch, Chinese words and numbers, axe clean (light,
 // dark, forced colours; media switched by theme-servers.mjs's command).
 import { expect } from '@open-wc/testing';
 import { executeServerCommand } from '@web/test-runner-commands';
@@ -220,8 +221,10 @@ describe('<oss-upload> batch summary', function () {
     const values = shown.map((s) => s.value!);
     expect(values.every((v, i) => i === 0 || v >= values[i - 1]!), `bar went back: ${values}`).to.equal(true);
     expect(values[values.length - 1]).to.be.greaterThan(80);
-    // Speed and time left: not before two seconds of data, then there.
-    const rated = shown.filter((s) => s.rate);
+    // Speed and time left: not before two seconds of data, then there. The summary's other words
+    // while bytes are counted: "Finishing…", once every byte is out (OSS's answers are left).
+    const rated = shown.filter((s) => s.seconds !== undefined);
+    expect(shown.filter((s) => s.rate && s.seconds === undefined).map((s) => s.rate).filter((r) => r !== 'Finishing…')).to.deep.equal([]);
     expect(rated.length).to.be.greaterThan(0);
     expect(rated[0]!.time - firstBytes).to.be.greaterThan(1900);
     expect(rated[0]!.rate).to.match(/^[\d.]+ MB\/s · \d+ sec left$/);
@@ -285,6 +288,69 @@ describe('<oss-upload> batch summary', function () {
     expect(after.parts).to.equal('summary summary-uploading');
     expect(after.seconds, `${before.rate} before the pause, ${after.rate} after it`).to.be.within(before.seconds! - 1, before.seconds! + 1);
     expect(speed(after), `${before.rate} before the pause, ${after.rate} after it`).to.be.closeTo(speed(before), 0.1 * speed(before)); // a step of the shown figure at most
+  });
+
+  it('says "Finishing…" in place of speed and time left once every unfinished file has sent every byte, and goes back to them when bytes go again (a retry); a failed file\'s unsent bytes count in neither', async () => {
+    // Each request waits 3 s before OSS reads it, at 2 MiB/s. Loopback's buffers take about 6 MiB
+    // of a request at once: 16 MiB files leave seconds of bytes going after the wait, and then their
+    // last bytes waiting in the buffers.
+    await setFaults({ latencyMs: 3000, bandwidth: 2 * MiB });
+    // The first file gives up after 1.5 s without progress (a stall: it fails with most of its bytes unsent).
+    const el = await mount({ endpoint: '/sign', multiple: true, retries: '0', 'stall-timeout': '1500' });
+    const seen: Array<{ allOut: boolean; retried: boolean; failed: boolean; left: number; rate?: string; seconds?: number }> = [];
+    let retried = false;
+    const record = () => {
+      const s = look(el);
+      if (!s.parts?.includes('summary-uploading')) return;
+      // As the user can tell from the rows: no file waits, is paused or will send again, and each uploading one has sent all.
+      const unfinished = el.files.filter((f) => ['queued', 'uploading', 'retrying', 'paused'].includes(f.status));
+      const allOut = unfinished.length > 0 && unfinished.every((f) => f.status === 'uploading' && f.loaded === f.total);
+      const left = unfinished.reduce((sum, f) => sum + f.total - f.loaded, 0);
+      seen.push({ allOut, retried, failed: el.files.some((f) => f.status === 'error'), left, ...(s.rate ? { rate: s.rate } : {}), ...(s.seconds !== undefined ? { seconds: s.seconds } : {}) });
+    };
+    const observer = new MutationObserver(record);
+    observer.observe(el.shadowRoot!, { subtree: true, childList: true, characterData: true, attributes: true });
+    const timer = setInterval(record, 20);
+    try {
+      const [first] = await el.addFiles([makeFile(unique('first.bin'), 16 * MiB).file]);
+      await until(() => (el.files[0]?.loaded ?? 0) > 0, 'bytes of the first file');
+      const failed = next(el, 'oss-upload-error', 20_000);
+      el.stallTimeout = 60_000; // for the files that start from now on
+      await el.updateComplete;
+      await el.addFiles([makeFile(unique('second.bin'), 16 * MiB).file]);
+      expect((await failed).detail.code).to.equal('network');
+      // The second file's last bytes wait in the buffers while OSS reads them: it is finishing, the failed one sends nothing.
+      await until(() => seen.some((s) => s.allOut), 'every byte of the second file out', 30_000);
+      await sleep(600);
+      expect(el.files.map((f) => f.status)).to.deep.equal(['error', 'uploading']);
+      const done = next(el, 'oss-upload-complete', 40_000);
+      retried = true;
+      el.retry(first);
+      await done;
+    } finally {
+      observer.disconnect();
+      clearInterval(timer);
+    }
+    expect(el.files.map((f) => f.status)).to.deep.equal(['success', 'success']);
+    const finishing = seen.filter((s) => s.allOut);
+    expect(finishing.length, 'summary seen with every byte out').to.be.greaterThan(0);
+    // Every byte out: "Finishing…", no speed and no time left.
+    expect([...new Set(finishing.map((s) => `${s.rate} ${s.seconds}`))]).to.deep.equal(['Finishing… undefined']);
+    // Bytes to send: never "Finishing…"; the speed and time left when there is one.
+    const going = seen.filter((s) => !s.allOut && s.rate);
+    expect(going.filter((s) => !/^[\d.]+ [kM]B\/s · \d+ sec left$/.test(s.rate!)).map((s) => s.rate)).to.deep.equal([]);
+    // With the first file failed, the time left is the second one's bytes at that speed: not also the failed file's unsent ones.
+    const speed = (rate: string) => {
+      const [, value, unit] = /^([\d.]+) (kB|MB)\/s/.exec(rate) ?? [];
+      return Number(value) * (unit === 'MB' ? MiB : 1024);
+    };
+    const beside = seen.filter((s) => s.failed && !s.retried && s.seconds !== undefined);
+    expect(beside.length, 'time left seen beside the failed file').to.be.greaterThan(0);
+    // The shown speed is rounded to two figures (±5 %), the seconds up.
+    expect(beside.filter((s) => s.seconds! > Math.ceil(s.left / (0.9 * speed(s.rate!))) + 1).map((s) => `${s.rate} for ${s.left} B`)).to.deep.equal([]);
+    // The retry sends the first file again: the speed and time left come back after "Finishing…" was shown.
+    const back = seen.findIndex((s, i) => i > seen.indexOf(finishing[0]!) && s.seconds !== undefined && s.retried);
+    expect(back, 'speed and time left after the retry').to.be.greaterThan(-1);
   });
 
   it('speaks the element\'s language: lang="zh-CN" words and numbers', async () => {
