@@ -132,3 +132,48 @@ export function fillHtml(template: string, values: Values | Record<string, strin
   out.push(template.slice(last));
   return out;
 }
+
+/** The mark that ends a piece (" ·", "，", "・", ","), not an opening one: the line may break after it. */
+const MARK = /[\p{Po}\p{Pd}\p{Pe}\p{Pf}]+/u;
+
+/** The text between two values: what stays with the one before, the space a line may break in, what goes with the one after. */
+function splitBetween(text: string): [string, string, string] {
+  const mark = MARK.exec(text) ?? /\s+/u.exec(text);
+  if (!mark) return ['', '', text]; // no mark, no space ("{speed}剩余{time}"): the pieces simply stand side by side
+  const end = MARK.test(mark[0]) ? mark.index + mark[0].length : mark.index;
+  const space = /^\s*/u.exec(text.slice(end))![0];
+  return [text.slice(0, end), space, text.slice(end + space.length)];
+}
+
+/**
+ * `{name}` substitution as HTML (as {@link fillHtml}) in pieces that a line never breaks inside:
+ * each value with the words the template sets beside it ("{time} left", "剩余 {time}") and the mark
+ * after it (" ·", "，", "・"), in a `.piece` (an inline block, list.ts), so that a line breaks only
+ * between pieces. The mark is a `.sep` (no wrap): a piece too wide for a line wraps inside its
+ * words, never before its mark. A value named in `open` is no piece itself: it holds pieces of its
+ * own (a row's speed and time left, inside its status).
+ */
+export function fillPieces(template: string, values: Record<string, string | number | TemplateResult>, open: readonly string[] = []): Array<string | TemplateResult> {
+  const names: string[] = [];
+  const texts: string[] = []; // texts[i] comes before names[i]; the last one after the last name
+  let last = 0;
+  for (const m of template.matchAll(/\{(\w+)\}/g)) {
+    if (!(m[1]! in values)) continue;
+    texts.push(template.slice(last, m.index));
+    names.push(m[1]!);
+    last = m.index + m[0].length;
+  }
+  texts.push(template.slice(last));
+  if (!names.length) return [template];
+  const out: Array<string | TemplateResult> = [];
+  let before = texts[0]!;
+  names.forEach((name, i) => {
+    const between = i + 1 < names.length;
+    const [after, space, next] = between ? splitBetween(texts[i + 1]!) : [texts[i + 1]!, '', ''];
+    const value = html`<bdi>${values[name]}</bdi>`;
+    const end = between && after ? html`<span class="sep">${after}</span>` : after;
+    out.push(open.includes(name) ? html`${before}${value}${end}` : html`<span class="piece">${before}${value}${end}</span>`, space);
+    before = next;
+  });
+  return out;
+}

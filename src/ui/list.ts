@@ -8,7 +8,7 @@ import { guard } from 'lit/directives/guard.js';
 import { repeat } from 'lit/directives/repeat.js';
 import type { UploadFileInfo } from '../events.js';
 import { errorText, type OssUploadStrings } from '../locales/index.js';
-import { fill, fillHtml, type Formats } from './format.js';
+import { fill, fillHtml, fillPieces, type Formats } from './format.js';
 import { mark } from './marks.js';
 
 /** The `previews` attribute: thumbnails of images (the default), icons only (nothing decoded), or no preview cell. */
@@ -69,10 +69,10 @@ function renderFile(file: ListedFile, c: ListContext) {
     ${file.error
       ? html`<span part="error" dir="auto" title=${file.error.message}>${file.status === 'error' ? mark('error') : nothing}${errorText(s, file.error)}</span>`
       : html`<span part="status" dir="auto">${file.status === 'success' ? mark('success') : nothing}${rate
-        ? fillHtml(s.statusRate, {
+        ? fillPieces(s.statusRate, {
           status: html`${status}`,
-          rate: html`<span part="rate">${fillHtml(s.rate, { speed: f.speed(rate), time: f.duration((file.total - file.loaded) / rate) })}</span>`,
-        })
+          rate: html`<span part="rate">${fillPieces(s.rate, { speed: f.speed(rate), time: f.duration((file.total - file.loaded) / rate) })}</span>`,
+        }, ['rate'])
         : status}</span>`}
     <span class="actions">
       ${file.pausable
@@ -110,6 +110,10 @@ export function renderFileList(files: readonly ListedFile[], c: ListContext) {
 // - The list is a size container: rows lay out by the list's width (the widget may sit in a narrow
 //   column); under 26em the buttons get a line of their own and the size goes beside the bar, so
 //   the name and the status keep the row's width and the status never runs under the buttons.
+// - A status's pieces (the status, the speed, the time left: format.ts fillPieces) are inline
+//   blocks, so a narrow row breaks its line between them, never inside one ("4 sec" / "left"); one
+//   wider than the whole line still wraps inside its words (overflow-wrap) rather than stick out,
+//   its mark (" ·") kept on the line before. The summary's speed and time left build on these rules too.
 // - A progress bar's outline carries its non-text contrast (3:1 on the background); the value has
 //   3:1 on the track. `progress`, not a part, so that every bar of the widget follows (the summary's too).
 // - The file and note buttons never shrink (their 24px min-width replaces a flex item's auto
@@ -248,6 +252,12 @@ export const listStyles = css`
     }
     .toggle {
       display: inline-grid;
+    }
+    .piece {
+      display: inline-block;
+    }
+    .sep {
+      white-space: nowrap;
     }
     .toggle > span {
       grid-area: 1 / 1;

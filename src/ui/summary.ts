@@ -8,7 +8,7 @@
 import { css, html, nothing, type ReactiveController, type ReactiveControllerHost } from 'lit';
 import type { BatchProgress, OssUploadCompleteEvent, UploadFileInfo } from '../events.js';
 import type { OssUploadStrings } from '../locales/index.js';
-import { fillHtml, type Formats } from './format.js';
+import { fillHtml, fillPieces, type Formats } from './format.js';
 import { BatchMeter, type BatchEstimate } from './rate.js';
 
 /** Fewest files in a batch for the summary to show: one file's row already has its own progress and speed. */
@@ -45,7 +45,7 @@ export function renderSummary(view: SummaryView | undefined, s: OssUploadStrings
       : view.finishing
         ? html`<span part="summary-rate" dir="auto">${s.finishing}</span>`
         : e
-        ? html`<span part="summary-rate" dir="auto">${fillHtml(s.rate, {
+        ? html`<span part="summary-rate" dir="auto">${fillPieces(s.rate, {
           speed: f.speed(e.rate),
           // The seconds in machine form too (ISO 8601), for scripts and tests; the words round them.
           time: html`<time datetime=${`PT${seconds}S`}>${f.duration(seconds)}</time>`,

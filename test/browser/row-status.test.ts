@@ -3,15 +3,18 @@
 // byte has gone out while OSS has not answered, "Finishing…" — no percentage, speed or time left:
 // the browser counts bytes as sent when they are in the connection's buffers, seconds before OSS
 // has them on a slow link (the emulator's latency and bandwidth faults make that wait here). The
-// batch summary says "Finishing…" then too, once every file has sent all.
+// batch summary says "Finishing…" then too, once every file has sent all. In a narrow widget the
+// status's line breaks only between its pieces (status, speed, time left), never inside one.
 import { expect } from '@open-wc/testing';
 import { render } from 'lit';
 import type { UploadFileInfo } from '../../src/events.js';
 import type { OssUploadStrings } from '../../src/locales/index.js';
 import { DEFAULT_STRINGS } from '../../src/core.js';
 import type { OssUpload } from '../../src/oss-upload.js';
-import { renderFileList } from '../../src/ui/list.js';
+import { listStyles, renderFileList } from '../../src/ui/list.js';
 import { formatsFor } from '../../src/ui/format.js';
+import { styles } from '../../src/ui/styles.js';
+import { renderSummary, summaryStyles } from '../../src/ui/summary.js';
 import { cleanup, makeFile, mount, next, part, parts, setFaults } from './support.js';
 
 const MiB = 1024 * 1024;
@@ -138,5 +141,129 @@ describe('<oss-upload> row status', function () {
       expect(box.querySelectorAll('[part~="rate"]').length, `${lang}: one speed, on the row still sending`).to.equal(1);
     }
     expect(words['en']).to.deep.equal(['Uploading 42% · 3.2 MB/s · 19 sec left', 'Finishing…']);
+  });
+
+  it('a narrow widget breaks a status only between its pieces — status, speed, time left — in every language; nothing sticks out', async () => {
+    const tables: Record<string, OssUploadStrings> = {
+      en: DEFAULT_STRINGS,
+      'zh-CN': (await import('../../src/locales/zh-CN.js')).default,
+      'zh-TW': (await import('../../src/locales/zh-TW.js')).default,
+      ja: (await import('../../src/locales/ja.js')).default,
+    };
+    // The words around the numbers, as row-status's words test has them.
+    const words: Record<string, { status: string; left: string }> = {
+      en: { status: 'Uploading {percent}', left: '{time} left' },
+      'zh-CN': { status: '上传中 {percent}', left: '剩余 {time}' },
+      'zh-TW': { status: '正在上傳 {percent}', left: '剩餘 {time}' },
+      ja: { status: 'アップロード中 {percent}', left: '残り {time}' },
+    };
+    // The element's sheets on a shadow root of our own: the rows and the summary as the widget lays them out.
+    const host = document.createElement('div');
+    document.body.append(host);
+    const root = host.attachShadow({ mode: 'open' });
+    root.adoptedStyleSheets = [styles, listStyles, summaryStyles].map((sheet) => sheet.styleSheet!);
+    const list = document.createElement('div');
+    const summary = document.createElement('div');
+    root.append(summary, list);
+    // Files at three speeds and times left: a few seconds, tens of seconds, hours.
+    const going = [
+      { id: 'a', size: 9 * MiB, percent: 67, rate: 817 * 1024, seconds: 4 },
+      { id: 'b', size: 100 * MiB, percent: 42, rate: 3.2 * MiB, seconds: 19 },
+      { id: 'c', size: 10 * 1024 * MiB, percent: 5, rate: 289 * 1024, seconds: 3900 },
+    ];
+    const rates = new Map(going.map((g) => [g.id, g.rate]));
+    const files = going.map((g): UploadFileInfo => ({
+      id: g.id, name: `${g.id}.bin`, size: g.size, type: '', status: 'uploading', loaded: g.size - g.seconds * g.rate, total: g.size, percent: g.percent, attempt: 1,
+    }));
+    const problems: string[] = [];
+    let checked = 0;
+    /** The characters of `el`'s text with where they are drawn (spaces left out: they may hang at a line's end). */
+    const drawn = (el: Element) => {
+      const out: Array<{ at: number; top: number; left: number; right: number }> = [];
+      const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+      const range = document.createRange();
+      let at = 0;
+      for (let node = walker.nextNode() as Text | null; node; node = walker.nextNode() as Text | null) {
+        for (let i = 0; i < node.length; i++, at++) {
+          if (/\s/.test(node.data[i]!)) continue;
+          range.setStart(node, i);
+          range.setEnd(node, i + 1);
+          const r = range.getClientRects()[0];
+          if (r) out.push({ at, top: r.top, left: r.left, right: r.right });
+        }
+      }
+      return out;
+    };
+    /** How wide `text` is on one line in `el`'s font. */
+    const oneLine = (el: Element, text: string) => {
+      const probe = document.createElement('span');
+      probe.style.cssText = 'position: absolute; visibility: hidden; white-space: nowrap';
+      probe.textContent = text;
+      el.append(probe);
+      const width = probe.getBoundingClientRect().width;
+      probe.remove();
+      return width;
+    };
+    /** Lines of `el` break only between `pieces` (those that fit on a line), none starts with the mark between them, nothing leaves `box`. */
+    const check = (what: string, el: Element, box: Element, line: number, pieces: string[]) => {
+      checked++;
+      const text = el.textContent!;
+      let from = 0;
+      const found = pieces.map((piece) => {
+        const start = text.indexOf(piece, from);
+        if (start < 0) problems.push(`${what}: "${piece}" not in "${text}"`);
+        from = start + piece.length;
+        return { piece, start, end: start + piece.length };
+      });
+      // A piece fits on a line with the mark that follows it (" ·", "，"): then no line breaks inside it.
+      const spans = found.map((p, i) => {
+        const mark = i + 1 < found.length ? text.slice(p.end, found[i + 1]!.start).trimEnd() : '';
+        return { ...p, fits: oneLine(el, p.piece + mark) <= line };
+      });
+      const chars = drawn(el);
+      const edge = box.getBoundingClientRect();
+      for (const [i, c] of chars.entries()) {
+        if (c.right > edge.right + 0.5 || c.left < edge.left - 0.5) problems.push(`${what}: "${text[c.at]}" sticks out`);
+        const prev = chars[i - 1];
+        if (!prev || c.top <= prev.top + 1) continue;
+        // A new line starts at c.
+        const inside = spans.find((p) => p.fits && prev.at >= p.start && c.at < p.end);
+        if (inside) problems.push(`${what}: "${text.slice(0, c.at).trimEnd()}" / "${text.slice(c.at)}" breaks inside "${inside.piece}"`);
+        if (/^[·，・]/.test(text.slice(c.at))) problems.push(`${what}: a line starts with the mark: "${text.slice(c.at)}"`);
+      }
+    };
+    for (const [lang, strings] of Object.entries(tables)) {
+      const f = formatsFor(lang);
+      host.setAttribute('lang', lang);
+      render(renderFileList(files, {
+        strings, formats: f, previews: 'icons', rate: (id) => rates.get(id),
+        pause() {}, resume() {}, abort() {}, retry() {}, remove() {},
+      }), list);
+      const total = going.reduce((sum, g) => sum + g.size, 0);
+      const estimate = { rate: 2.4 * MiB, seconds: 3900 };
+      render(renderSummary({
+        state: 'uploading', batch: { loaded: total / 2, total, percent: 50, files: 3, done: 0 }, estimate,
+      }, strings, f), summary);
+      const fill = (template: string, values: Record<string, string>) => template.replace(/\{(\w+)\}/g, (_, name: string) => values[name]!);
+      for (let width = 150; width <= 600; width += 5) {
+        host.style.width = `${width}px`;
+        for (const [i, row] of [...root.querySelectorAll('[part~="file"]')].entries()) {
+          const g = going[i]!;
+          const status = row.querySelector('[part~="status"]')!;
+          const line = status.getBoundingClientRect().width;
+          check(`${lang} ${width}px row ${g.id}`, status, row, line, [
+            fill(words[lang]!.status, { percent: f.percent(g.percent) }), f.speed(g.rate), fill(words[lang]!.left, { time: f.duration(g.seconds) }),
+          ]);
+        }
+        const rate = root.querySelector('[part~="summary-rate"]')!;
+        const box = root.querySelector('[part~="summary"]')!;
+        const style = getComputedStyle(box);
+        const line = box.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+        check(`${lang} ${width}px summary`, rate, box, line, [f.speed(estimate.rate), fill(words[lang]!.left, { time: f.duration(estimate.seconds) })]);
+      }
+    }
+    host.remove();
+    expect(checked).to.equal(4 * 91 * 4);
+    expect(problems.slice(0, 20), `${problems.length} problems`).to.deep.equal([]);
   });
 });
