@@ -6,8 +6,9 @@
 // Loaded by the element's core only for an element in a form, `required`, given a custom validity
 // message, or restoring form state (src/element/features.ts); until then ElementInternals answers.
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import type { UploadFileInfo, UploadStatus } from './events.js';
+import type { UploadFileInfo } from './events.js';
 import { DEFAULT_STRINGS, type OssUploadStrings } from './locales/index.js';
+import { UNFINISHED } from './ui/status.js';
 
 export interface FormControlOptions {
   /** The element's ElementInternals; absent where the browser cannot attach one (then no form features). */
@@ -25,9 +26,6 @@ export interface FormControlOptions {
   /** Empties the element's list (the form was reset). */
   clear: () => void;
 }
-
-/** Not finished yet: a submit now would lose the file (a `pending` one waits for `upload()`, which a submit handler may call). */
-const UNFINISHED: ReadonlySet<UploadStatus> = new Set(['queued', 'uploading', 'paused', 'retrying']);
 
 /** What the validity getters answer without ElementInternals: valid, like a control that is not validated. */
 const ALWAYS_VALID: ValidityState = {
@@ -196,6 +194,7 @@ export class FormControl implements ReactiveController {
     const files = o.files();
     const stored = [...this.#restored, ...files.filter((f) => f.status === 'success' && f.key)];
     const name = o.name();
+    // Not finished yet: a submit now would lose the file (a `pending` one waits for `upload()`, which a submit handler may call).
     const busy = files.some((f) => UNFINISHED.has(f.status));
     const valueMissing = o.required() && stored.length === 0;
     const s = o.strings();

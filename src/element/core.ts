@@ -1,6 +1,6 @@
 // The element's core: everything <oss-upload> needs once the user acts, loaded with `import()` by
-// the shell (src/oss-upload.ts) on the first sign of intent (pointer, focus, drag, touch), a
-// public method that needs it, or at connect with `required`. It owns the UploadController (and
+// the shell (src/oss-upload.ts) when the user starts an upload (the click that opens the picker, a
+// drag over the element, a paste), a public method that needs it, or at connect with `required`. It owns the UploadController (and
 // through it the strategies, which load with their first upload), the file list, speeds, focus
 // keeping, and the events re-fired on the element. What a page or a moment may not use loads on
 // its first use (./features.ts): the form control (in a form, `required`, `setCustomValidity`, a

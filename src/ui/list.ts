@@ -10,6 +10,7 @@ import type { UploadFileInfo } from '../events.js';
 import { errorText, type OssUploadStrings } from '../locales/index.js';
 import { fill, fillHtml, fillPieces, type Formats } from './format.js';
 import { mark } from './marks.js';
+import { UNFINISHED, finishing } from './status.js';
 
 /** The `previews` attribute: thumbnails of images (the default), icons only (nothing decoded), or no preview cell. */
 export type PreviewMode = 'thumbnails' | 'icons' | 'none';
@@ -41,12 +42,6 @@ export interface ListContext {
 /** A row's file: its snapshot, and the File itself while the page holds it (not for rows restored after a reload). */
 type ListedFile = UploadFileInfo & { readonly file?: Blob };
 
-/**
- * Every byte handed to the network and no answer yet: the browser counts bytes as sent once they are
- * in the connection's buffers, seconds before OSS has them all on a slow link, so no speed or time left.
- */
-const finishing = (file: UploadFileInfo) => file.status === 'uploading' && file.loaded >= file.total;
-
 /** The speed of a file that is sending, once measured. */
 const rateOf = (file: UploadFileInfo, c: ListContext) => (file.status === 'uploading' && !finishing(file) ? c.rate(file.id) : undefined);
 
@@ -54,7 +49,7 @@ function renderFile(file: ListedFile, c: ListContext) {
   const s = c.strings;
   const f = c.formats;
   const label = (template: string) => fill(template, { name: file.name });
-  const unfinished = file.status === 'queued' || file.status === 'uploading' || file.status === 'paused' || file.status === 'retrying';
+  const unfinished = UNFINISHED.has(file.status);
   const paused = file.status === 'paused';
   const canRetry = file.status === 'error' || file.status === 'aborted' || file.status === 'skipped';
   const canRemove = !unfinished;

@@ -9,6 +9,7 @@ import { css, html, nothing, type ReactiveController, type ReactiveControllerHos
 import type { BatchProgress, OssUploadCompleteEvent, UploadFileInfo } from '../events.js';
 import type { OssUploadStrings } from '../locales/index.js';
 import { fillHtml, fillPieces, type Formats } from './format.js';
+import { UNFINISHED, finishing } from './status.js';
 import { BatchMeter, type BatchEstimate } from './rate.js';
 
 /** Fewest files in a batch for the summary to show: one file's row already has its own progress and speed. */
@@ -140,15 +141,15 @@ export class BatchSummary implements ReactiveController {
     // batch's totals (its bar and percentage) but will not go.
     let left = 0;
     let unfinished = 0;
-    let waiting = false;
+    let allFinishing = true;
     for (const file of files) {
-      if (file.status !== 'queued' && file.status !== 'uploading' && file.status !== 'retrying' && file.status !== 'paused') continue;
+      if (!UNFINISHED.has(file.status)) continue;
       unfinished++;
       left += Math.max(0, file.total - file.loaded);
-      if (file.status !== 'uploading') waiting = true;
+      if (!finishing(file)) allFinishing = false;
     }
     // Every byte out: what is left is OSS's answer, not a matter of speed (the rows say "Finishing…" too).
-    if (unfinished > 0 && left === 0 && !waiting) return { state: 'uploading', batch, finishing: true };
+    if (unfinished > 0 && allFinishing) return { state: 'uploading', batch, finishing: true };
     const estimate = left > 0 ? this.#meter.estimate(left) : undefined;
     return { state: 'uploading', batch, ...(estimate ? { estimate } : {}) };
   }
