@@ -282,8 +282,8 @@ describe('<oss-upload> batch summary', function () {
     const after = look(el);
     /** The speed shown, in bytes/s (binary kB and MB, as the element writes them). */
     const speed = (s: Seen) => {
-      const [, value, unit] = /^([\d.]+) (kB|MB)\/s/.exec(s.rate ?? '') ?? [];
-      return Number(value) * (unit === 'MB' ? MiB : 1024);
+      const [, value, unit] = /^([\d.,]+) (kB|MB)\/s/.exec(s.rate ?? '') ?? [];
+      return Number(value?.replace(/,/g, '')) * (unit === 'MB' ? MiB : 1024); // "1,023 kB/s": grouped as the locale groups
     };
     expect(after.parts).to.equal('summary summary-uploading');
     expect(after.seconds, `${before.rate} before the pause, ${after.rate} after it`).to.be.within(before.seconds! - 1, before.seconds! + 1);
@@ -338,11 +338,11 @@ describe('<oss-upload> batch summary', function () {
     expect([...new Set(finishing.map((s) => `${s.rate} ${s.seconds}`))]).to.deep.equal(['Finishing… undefined']);
     // Bytes to send: never "Finishing…"; the speed and time left when there is one.
     const going = seen.filter((s) => !s.allOut && s.rate);
-    expect(going.filter((s) => !/^[\d.]+ [kM]B\/s · \d+ sec left$/.test(s.rate!)).map((s) => s.rate)).to.deep.equal([]);
+    expect(going.filter((s) => !/^[\d.,]+ [kM]B\/s · \d+ sec left$/.test(s.rate!)).map((s) => s.rate)).to.deep.equal([]);
     // With the first file failed, the time left is the second one's bytes at that speed: not also the failed file's unsent ones.
     const speed = (rate: string) => {
-      const [, value, unit] = /^([\d.]+) (kB|MB)\/s/.exec(rate) ?? [];
-      return Number(value) * (unit === 'MB' ? MiB : 1024);
+      const [, value, unit] = /^([\d.,]+) (kB|MB)\/s/.exec(rate) ?? [];
+      return Number(value?.replace(/,/g, '')) * (unit === 'MB' ? MiB : 1024); // "1,023 kB/s": grouped as the locale groups
     };
     const beside = seen.filter((s) => s.failed && !s.retried && s.seconds !== undefined);
     expect(beside.length, 'time left seen beside the failed file').to.be.greaterThan(0);
